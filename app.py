@@ -1,0 +1,156 @@
+"""The application factory: configuration, extensions, blueprints, CLI, error handlers, headers."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, render_template, request
+from flask_login import LoginManager
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.exceptions import HTTPException
+
+from core import api as core_api
+from core import security
+from core.config import ConfigError, from_environment
+from core.db import db, migrate
+
+login_manager = LoginManager()
+
+
+class StartupError(SystemExit):
+    """Start-up cannot go on: printed as one line by the command line, testable in code."""
+
+    def __init__(self, message: str):
+        super().__init__(f"error: {message}")
+        self.message = message
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    instance = Path(app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    try:
+        app.config.update(from_environment(instance))
+    except ConfigError as exc:
+        raise StartupError(str(exc)) from None
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_NAME="so_session",
+        MAX_CONTENT_LENGTH=32 * 1024 * 1024,
+        WTF_CSRF_TIME_LIMIT=None,  # the token is bound to the session, which has its own lifetime
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+    )
+    if config:
+        app.config.update(config)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
+    login_manager.init_app(app)
+    core_api.init_app(app)  # loads the API caller before the access check runs
+    security.init_app(app)
+
+    _register_blueprints(app)
+    _register_cli(app)
+    _register_error_handlers(app)
+    _register_navigation(app)
+
+    missing = security.routes_without_rule(app)
+    if missing:
+        raise RuntimeError(f"routes without an access rule: {', '.join(missing)}")
+    if not app.config.get("SKIP_DB_CHECK"):
+        _check_database(app)
+    return app
+
+
+def _check_database(app: Flask) -> None:
+    with app.app_context():
+        try:
+            with db.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except SQLAlchemyError as exc:
+            url = db.engine.url.render_as_string(hide_password=True)
+            reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+            raise StartupError(f"cannot reach the database {url}: {reason}") from None
+
+
+def _register_blueprints(app: Flask) -> None:
+    import accounts.api  # noqa: F401  (API routes attach to core.api.bp)
+    from accounts import bp as accounts_bp
+    from campaigns import bp as campaigns_bp
+    from contacts import bp as contacts_bp
+    from core.health import bp as health_bp
+
+    app.register_blueprint(health_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(contacts_bp)
+    app.register_blueprint(campaigns_bp)
+    app.register_blueprint(core_api.bp)
+
+
+def _register_cli(app: Flask) -> None:
+    from accounts.cli import users_cli
+    from campaigns.cli import demo_command
+    from core.worker import worker_command
+
+    app.cli.add_command(users_cli)
+    app.cli.add_command(demo_command)
+    app.cli.add_command(worker_command)
+
+
+NAVIGATION = (
+    ("campaigns.dashboard", "Dashboard"),
+    ("campaigns.campaign_list", "Campaigns"),
+    ("contacts.index", "Contacts"),
+    ("campaigns.case_list", "Cases"),
+    ("campaigns.template_list", "Templates"),
+    ("campaigns.mailing_list", "Mailings"),
+    ("campaigns.responses", "Responses"),
+    ("campaigns.drive_list", "Drives"),
+)
+
+
+def _register_navigation(app: Flask) -> None:
+    items = [(endpoint, label) for endpoint, label in NAVIGATION if endpoint in app.view_functions]
+
+    @app.context_processor
+    def navigation():
+        return {"nav_items": items}
+
+
+def _register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        if request.path.startswith("/api/"):
+            return core_api._http_error(exc)
+        if exc.code and exc.code < 400:
+            return exc
+        return render_template("errors/error.html", error=exc), exc.code
+
+    @app.errorhandler(500)
+    def server_error(exc):
+        if request.path.startswith("/api/"):
+            return core_api.error(500, "server_error", "something went wrong on our side")
+        return render_template("errors/error.html", error=None), 500
+
+
+@login_manager.user_loader
+def _load_user(session_id: str):
+    from accounts.models import User
+
+    user_id, _, version = session_id.partition(".")
+    if not user_id.isdigit() or not version.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.active or user.session_version != int(version):
+        return None
+    return user
+
+
+@core_api.token_loader
+def _load_token_user(raw: str):
+    from accounts.services import user_for_token
+
+    return user_for_token(raw)
+
+

@@ -1,0 +1,6 @@
+"""The outreach work: the dashboard, and one sub-package per concept (cases, appeals, mailings...)."""
+from flask import Blueprint
+
+bp = Blueprint("campaigns", __name__)
+
+from campaigns import views  # noqa: E402,F401

@@ -1,0 +1,147 @@
+"""The JSON API under /api/v1: Bearer-token identity, JSON errors and the OpenAPI document.
+
+Resource modules register their views on `bp` and describe each with `@documented(...)`; the
+OpenAPI document is built from the real URL map, so it cannot list a route that does not exist.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, Callable
+
+from flask import Blueprint, Flask, current_app, g, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from core.errors import DomainError
+from core.security import access, csrf_exempt
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+_token_loader: Callable[[str], Any] | None = None
+
+
+def token_loader(fn: Callable[[str], Any]) -> Callable[[str], Any]:
+    """Register the function that maps a raw Bearer token to a user (or None)."""
+    global _token_loader
+    _token_loader = fn
+    return fn
+
+
+def load_api_user() -> None:
+    if request.blueprint != "api":
+        return
+    g.api_user = None
+    header = request.headers.get("Authorization", "")
+    if header.startswith("Bearer ") and _token_loader is not None:
+        g.api_user = _token_loader(header[7:].strip())
+
+
+def error(status: int, code: str, message: str, fields: dict | None = None):
+    response = jsonify({"error": {"code": code, "message": message, "fields": fields or {}}})
+    response.status_code = status
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="api"'
+    return response
+
+
+HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+              405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media_type",
+              422: "invalid", 429: "rate_limited"}
+
+
+def _http_error(exc: HTTPException):
+    status = exc.code or 500
+    message = {401: "a valid Bearer token is required"}.get(status, exc.description or exc.name)
+    return error(status, HTTP_CODES.get(status, "error"), message)
+
+
+def _domain_error(exc: DomainError):
+    return error(exc.status, exc.code, exc.message, exc.fields)
+
+
+bp.register_error_handler(HTTPException, _http_error)
+bp.register_error_handler(DomainError, _domain_error)
+
+
+def json_body() -> dict:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise DomainError("the request body must be a JSON object")
+    return data
+
+
+def documented(summary: str, *, request_schema: dict | None = None, response_schema: dict | None = None,
+               status: int = 200, tags: list[str] | None = None):
+    def mark(view):
+        view.openapi = {"summary": summary, "request": request_schema, "response": response_schema,
+                        "status": status, "tags": tags or []}
+        return view
+
+    return mark
+
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {"error": {"type": "object", "required": ["code", "message", "fields"], "properties": {
+        "code": {"type": "string"}, "message": {"type": "string"},
+        "fields": {"type": "object", "additionalProperties": {"type": "string"}}}}},
+}
+
+
+def _openapi_path(rule: str) -> tuple[str, list[dict]]:
+    params = []
+
+    def repl(m: re.Match) -> str:
+        conv, name = m.group(1), m.group(2)
+        schema = {"type": "integer"} if conv == "int" else {"type": "string"}
+        params.append({"name": name, "in": "path", "required": True, "schema": schema})
+        return "{" + name + "}"
+
+    return re.sub(r"<(?:(\w+):)?(\w+)>", repl, rule), params
+
+
+def build_openapi(app: Flask) -> dict:
+    paths: dict[str, dict] = {}
+    for rule in app.url_map.iter_rules():
+        if not rule.endpoint.startswith("api."):
+            continue
+        view = app.view_functions[rule.endpoint]
+        doc = getattr(view, "openapi", None)
+        if doc is None:
+            continue
+        path, params = _openapi_path(rule.rule)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            op: dict[str, Any] = {
+                "operationId": rule.endpoint.removeprefix("api.") + ("" if method == "GET" else "_" + method.lower()),
+                "summary": doc["summary"],
+                "tags": doc["tags"],
+                "parameters": params,
+                "responses": {
+                    str(doc["status"]): {"description": "success", "content": {"application/json": {
+                        "schema": doc["response"] or {"type": "object"}}}},
+                    "default": {"description": "error", "content": {"application/json": {"schema": ERROR_SCHEMA}}},
+                },
+            }
+            rule_read, _ = getattr(view, "access_rule", ("viewer", "campaigner"))
+            if rule_read != "public":
+                op["security"] = [{"bearer": []}]
+            if doc["request"] and method in ("POST", "PUT", "PATCH"):
+                op["requestBody"] = {"required": True, "content": {"application/json": {"schema": doc["request"]}}}
+            paths.setdefault(path, {})[method.lower()] = op
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "Solidarity outreach API", "version": "1"},
+        "servers": [{"url": "/"}],
+        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+        "paths": dict(sorted(paths.items())),
+    }
+
+
+@bp.get("/openapi.json")
+@access("public")
+def openapi():
+    return jsonify(build_openapi(current_app))
+
+
+def init_app(app: Flask) -> None:
+    csrf_exempt(bp)  # Bearer tokens, not cookies: no cross-site request can carry one.
+    app.before_request(load_api_user)

@@ -1,0 +1,62 @@
+"""Configuration read from the environment, once, with embedded defaults (see README)."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+MAIL_BACKENDS = ("outbox", "smtp", "sendgrid")
+
+
+class ConfigError(Exception):
+    """A setting is malformed; the message names the variable and what is wrong."""
+
+
+def _secret_key(instance: Path) -> str:
+    path = instance / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    key = secrets.token_urlsafe(48)
+    # Created with owner-only permissions, never logged.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key
+
+
+def normalise_database_url(url: str) -> str:
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise ConfigError(f"DATABASE_URL is not a database URL ({exc})") from None
+    if parsed.drivername in ("postgres", "postgresql"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    if not parsed.drivername.startswith(("sqlite", "postgresql")):
+        raise ConfigError(f"DATABASE_URL: unsupported database {parsed.drivername!r}; use sqlite or postgresql")
+    return parsed.render_as_string(hide_password=False)
+
+
+def from_environment(instance: Path, env: dict[str, str] | None = None) -> dict:
+    env = dict(os.environ if env is None else env)
+    database_url = env.get("DATABASE_URL") or f"sqlite:///{instance / 'app.sqlite'}"
+    mail_backend = env.get("MAIL_BACKEND", "outbox")
+    if mail_backend not in MAIL_BACKENDS:
+        raise ConfigError(f"MAIL_BACKEND must be one of {', '.join(MAIL_BACKENDS)}, not {mail_backend!r}")
+    public = env.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    return {
+        "SECRET_KEY": env.get("SECRET_KEY") or _secret_key(instance),
+        "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
+        "REDIS_URL": env.get("REDIS_URL") or None,
+        "MAIL_BACKEND": mail_backend,
+        "SENDGRID_API_KEY": env.get("SENDGRID_API_KEY") or None,
+        "SENDGRID_API_HOST": env.get("SENDGRID_API_HOST", "https://api.sendgrid.com"),
+        "SENDGRID_WEBHOOK_PUBLIC_KEY": env.get("SENDGRID_WEBHOOK_PUBLIC_KEY") or None,
+        "SMTP_URL": env.get("SMTP_URL") or None,
+        "PUBLIC_BASE_URL": public,
+        "MAIL_FROM": env.get("MAIL_FROM") or None,
+        "OUTBOX_DIR": str(instance / "outbox"),
+        "SESSION_COOKIE_SECURE": public.startswith("https://"),
+    }
