@@ -74,39 +74,52 @@ def _check_database(app: Flask) -> None:
             raise StartupError(f"cannot reach the database {url}: {reason}") from None
 
 
-def _register_blueprints(app: Flask) -> None:
-    import accounts.api  # noqa: F401  (API routes attach to core.api.bp)
-    from accounts import bp as accounts_bp
-    from campaigns import bp as campaigns_bp
-    from contacts import bp as contacts_bp
-    from core.health import bp as health_bp
+# Packages whose `bp` blueprint is registered, and modules whose routes attach to the API blueprint.
+BLUEPRINTS = (
+    "core.health",
+    "accounts",
+    "contacts",
+    "campaigns",
+)
+API_MODULES = (
+    "accounts.api",
+)
 
-    app.register_blueprint(health_bp)
-    app.register_blueprint(accounts_bp)
-    app.register_blueprint(contacts_bp)
-    app.register_blueprint(campaigns_bp)
+
+def _register_blueprints(app: Flask) -> None:
+    import importlib
+
+    for name in API_MODULES:
+        importlib.import_module(name)
+    for name in BLUEPRINTS:
+        app.register_blueprint(importlib.import_module(name).bp)
     app.register_blueprint(core_api.bp)
 
 
-def _register_cli(app: Flask) -> None:
-    from accounts.cli import users_cli
-    from campaigns.cli import demo_command
-    from core.worker import worker_command
+# (module, attribute) of every command-line group or command.
+COMMANDS = (
+    ("accounts.cli", "users_cli"),
+    ("campaigns.cli", "demo_command"),
+    ("core.worker", "worker_command"),
+)
 
-    app.cli.add_command(users_cli)
-    app.cli.add_command(demo_command)
-    app.cli.add_command(worker_command)
+
+def _register_cli(app: Flask) -> None:
+    import importlib
+
+    for module, attribute in COMMANDS:
+        app.cli.add_command(getattr(importlib.import_module(module), attribute))
 
 
 NAVIGATION = (
     ("campaigns.dashboard", "Dashboard"),
     ("campaigns.campaign_list", "Campaigns"),
     ("contacts.index", "Contacts"),
-    ("campaigns.case_list", "Cases"),
-    ("campaigns.template_list", "Templates"),
-    ("campaigns.mailing_list", "Mailings"),
-    ("campaigns.responses", "Responses"),
-    ("campaigns.drive_list", "Drives"),
+    ("cases.index", "Cases"),
+    ("appeals.index", "Templates"),
+    ("mailings.index", "Mailings"),
+    ("responses.index", "Responses"),
+    ("drives.index", "Drives"),
 )
 
 

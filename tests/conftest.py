@@ -40,7 +40,7 @@ def _migrate(url: str) -> None:
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
     with app.app_context():
-        upgrade()
+        upgrade(revision="heads")
         from core.db import db
 
         db.engine.dispose()
