@@ -80,9 +80,20 @@ BLUEPRINTS = (
     "accounts",
     "contacts",
     "campaigns",
+    "campaigns.cases",
+    "campaigns.appeals",
+    "campaigns.mailings",
+    "campaigns.responses",
+    "campaigns.responses.webhooks",
 )
 API_MODULES = (
     "accounts.api",
+    "contacts.api",
+    "campaigns.api",
+    "campaigns.cases.api",
+    "campaigns.appeals.api",
+    "campaigns.mailings.api",
+    "campaigns.responses.api",
 )
 
 
@@ -100,7 +111,11 @@ def _register_blueprints(app: Flask) -> None:
 COMMANDS = (
     ("accounts.cli", "users_cli"),
     ("campaigns.cli", "demo_command"),
+    ("campaigns.appeals.cli", "templates_cli"),
     ("core.worker", "worker_command"),
+    ("contacts.cli", "contacts_cli"),
+    ("core.keys", "keys_cli"),
+    ("campaigns.mailings.cli", "mailings_cli"),
 )
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from accounts import passwords
 from accounts.models import ROLES, ApiToken, User
+from core import audit
 from core.db import db, utcnow
 from core.errors import Conflict, NotFound, ValidationError
 
@@ -52,14 +53,29 @@ def authenticate(email: str, password: str) -> User | None:
         return None
     if passwords.needs_rehash(stored):
         user.password_hash = passwords.hash_password(password)
-    user.last_login_at = utcnow()
-    db.session.commit()
+        db.session.commit()
     return user
 
 
-def end_sessions(user: User) -> None:
+def end_sessions(user: User, reason: str = "signout") -> None:
     """Revoke every session cookie of this user, wherever it was copied."""
     user.session_version += 1
+    if reason != "signout":
+        audit.record("sessions.end_all", target=f"user:{user.id}", detail={"reason": reason})
+    db.session.commit()
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """Set a new password after checking the current one; every session of the user ends."""
+    if not passwords.verify(user.password_hash, current):
+        raise ValidationError("current", "is not your current password")
+    passwords.check_policy(new)
+    if new == current:
+        raise ValidationError("new", "must differ from the current password")
+    user.password_hash = passwords.hash_password(new)
+    user.password_changed_at = utcnow()
+    user.session_version += 1
+    audit.record("password.change", target=f"user:{user.id}")
     db.session.commit()
 
 

@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("campaigns", __name__)
 
-from campaigns import views  # noqa: E402,F401
+from campaigns import campaign_views, views  # noqa: E402,F401

@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("contacts", __name__, url_prefix="/contacts")
 
-from contacts import views  # noqa: E402,F401
+from contacts import models, views  # noqa: E402,F401

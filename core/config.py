@@ -8,7 +8,10 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from core.crypto import KeyConfigError, keys_from_environment
+
 MAIL_BACKENDS = ("outbox", "smtp", "sendgrid")
+TWO_FACTOR_POLICIES = ("admins", "all")
 
 
 class ConfigError(Exception):
@@ -46,6 +49,13 @@ def from_environment(instance: Path, env: dict[str, str] | None = None) -> dict:
     if mail_backend not in MAIL_BACKENDS:
         raise ConfigError(f"MAIL_BACKEND must be one of {', '.join(MAIL_BACKENDS)}, not {mail_backend!r}")
     public = env.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    require_2fa = env.get("REQUIRE_2FA", "admins")
+    if require_2fa not in TWO_FACTOR_POLICIES:
+        raise ConfigError(f"REQUIRE_2FA must be one of {', '.join(TWO_FACTOR_POLICIES)}, not {require_2fa!r}")
+    try:
+        encryption_key, lookup_key = keys_from_environment(env, instance)
+    except KeyConfigError as exc:
+        raise ConfigError(str(exc)) from None
     return {
         "SECRET_KEY": env.get("SECRET_KEY") or _secret_key(instance),
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
@@ -54,9 +64,31 @@ def from_environment(instance: Path, env: dict[str, str] | None = None) -> dict:
         "SENDGRID_API_KEY": env.get("SENDGRID_API_KEY") or None,
         "SENDGRID_API_HOST": env.get("SENDGRID_API_HOST", "https://api.sendgrid.com"),
         "SENDGRID_WEBHOOK_PUBLIC_KEY": env.get("SENDGRID_WEBHOOK_PUBLIC_KEY") or None,
+        "INBOUND_WEBHOOK_SECRET": env.get("INBOUND_WEBHOOK_SECRET") or None,
+        "INBOUND_KEEP_ATTACHMENTS": env.get("INBOUND_KEEP_ATTACHMENTS", "").lower() in ("1", "true", "yes"),
         "SMTP_URL": env.get("SMTP_URL") or None,
         "PUBLIC_BASE_URL": public,
         "MAIL_FROM": env.get("MAIL_FROM") or None,
         "OUTBOX_DIR": str(instance / "outbox"),
         "SESSION_COOKIE_SECURE": public.startswith("https://"),
+        "DATA_ENCRYPTION_KEY": encryption_key,
+        "DATA_LOOKUP_KEY": lookup_key,
+        "REQUIRE_2FA": require_2fa,
+        "SESSION_IDLE_MINUTES": _positive_int(env, "SESSION_IDLE_MINUTES", 30),
+        "SESSION_MAX_HOURS": _positive_int(env, "SESSION_MAX_HOURS", 12),
+        "TRUSTED_PROXIES": _positive_int(env, "TRUSTED_PROXIES", 0, allow_zero=True),
+        "DRIVE_UNCONFIRMED_DAYS": _positive_int(env, "DRIVE_UNCONFIRMED_DAYS", 7),
     }
+
+
+def _positive_int(env: dict[str, str], name: str, default: int, allow_zero: bool = False) -> int:
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = -1
+    if value < (0 if allow_zero else 1):
+        raise ConfigError(f"{name} must be a whole number{' (0 or more)' if allow_zero else ' above 0'}, not {raw!r}")
+    return value

@@ -5,11 +5,14 @@ route lacks a rule, so a new page cannot ship unguarded.
 """
 from __future__ import annotations
 
+import time
+from functools import wraps
 from typing import Callable
 
-from flask import Flask, abort, current_app, g, redirect, request, url_for
-from flask_login import current_user
+from flask import Flask, abort, current_app, flash, g, redirect, request, session, url_for
+from flask_login import current_user, logout_user
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 csrf = CSRFProtect()
 
@@ -68,8 +71,82 @@ def needed_level(endpoint: str, method: str) -> str:
     return rule[0] if method in SAFE_METHODS else rule[1]
 
 
+# Session stamps (seconds since the epoch) kept in the signed session cookie.
+SIGNED_IN_AT, SEEN_AT, FRESH_AT = "auth_at", "seen_at", "fresh_at"
+
+
+def stamp_sign_in(now: float | None = None) -> None:
+    """Called right after login_user: starts the idle and absolute clocks and marks the login fresh."""
+    now = time.time() if now is None else now
+    session[SIGNED_IN_AT] = session[SEEN_AT] = session[FRESH_AT] = now
+
+
+def stamp_fresh(now: float | None = None) -> None:
+    session[FRESH_AT] = time.time() if now is None else now
+
+
+def session_expired(now: float) -> str | None:
+    """Why the signed-in session is over ('idle' or 'absolute'), or None while it is alive."""
+    config = current_app.config
+    signed_in, seen = session.get(SIGNED_IN_AT), session.get(SEEN_AT)
+    if not isinstance(signed_in, (int, float)) or not isinstance(seen, (int, float)):
+        return "absolute"
+    if now - signed_in > config.get("SESSION_MAX_HOURS", 12) * 3600:
+        return "absolute"
+    if now - seen > config.get("SESSION_IDLE_MINUTES", 30) * 60:
+        return "idle"
+    return None
+
+
+def enforce_session_lifetime() -> None:
+    """Idle and absolute timeouts, checked on every web request before the access rule."""
+    if request.blueprint == "api" or request.endpoint == "static":
+        return
+    if not current_user.is_authenticated:
+        return
+    now = time.time()
+    reason = session_expired(now)
+    if reason is None:
+        if now - session[SEEN_AT] > 15:  # spare rewriting the cookie on every request
+            session[SEEN_AT] = now
+        return
+    logout_user()
+    session.clear()
+    flash("You were signed out after a while without activity." if reason == "idle"
+          else "Your session reached its time limit; please sign in again.", "info")
+
+
+def fresh_login_required(minutes: int = 10):
+    """For bulk exports of people's data: the password (and code) must have been typed recently.
+
+    Web requests older than `minutes` since the last sign-in or confirmation go to the confirmation
+    page and come back. API requests are not affected: a token has no sign-in to refresh.
+    """
+    def decorate(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            if request.blueprint != "api":
+                fresh = session.get(FRESH_AT)
+                if not isinstance(fresh, (int, float)) or time.time() - fresh > minutes * 60:
+                    return redirect(url_for("accounts.reauth", next=request.full_path))
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+def refuse_oversized_body() -> None:
+    """413 before anything reads a body that is declared larger than MAX_CONTENT_LENGTH."""
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    if limit and request.content_length is not None and request.content_length > limit:
+        abort(413)
+
+
 def enforce_access():
     """before_request: the one place where every route's rule is checked."""
+    refuse_oversized_body()
+    enforce_session_lifetime()
     endpoint = request.endpoint
     if endpoint is None:
         return None  # 404 / 405 follow
@@ -103,6 +180,12 @@ def set_security_headers(response):
 
 
 def init_app(app: Flask) -> None:
+    proxies = app.config.get("TRUSTED_PROXIES", 0)
+    if proxies:  # the remote address (throttling, audit) comes from X-Forwarded-For set by our proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+    from core.redact import install as install_log_redaction
+
+    install_log_redaction()
     csrf.init_app(app)
     app.before_request(enforce_access)
     app.after_request(set_security_headers)

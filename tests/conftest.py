@@ -15,6 +15,8 @@ import pytest
 import sqlalchemy as sa
 
 os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
+os.environ.setdefault("DATA_ENCRYPTION_KEY", "dGVzdC1kYXRhLWtleS1ub3QtZm9yLXByb2R1Y3Rpb24=")
+os.environ.setdefault("DATA_LOOKUP_KEY", "dGVzdC1sb29rdXAta2V5LW5vdC1mb3ItcHJvZHVjdGk=")
 os.environ.pop("REDIS_URL", None)
 os.environ.pop("DATABASE_URL", None)
 
@@ -169,10 +171,21 @@ def make_user(app, email: str = "campaigner@example.org", role: str = "campaigne
 
 
 class AuthActions:
+    """Signs in through the real pages: password, then the two-factor step admins must take.
+
+    An admin's first sign-in enrols an authenticator (the secret read from the page, as a person
+    would type it); later sign-ins type a fresh code, or a recovery code when the codes of this
+    30-second window are used up (each code works once).
+    """
+
     def __init__(self, app, client):
         self.app, self.client = app, client
+        self.secrets: dict[str, str] = {}
+        self.recovery: dict[str, list[str]] = {}
+        self.last_step: dict[str, int] = {}
 
-    def login(self, role: str = "campaigner", email: str | None = None):
+    def login(self, role: str = "campaigner", email: str | None = None, client=None):
+        client = client or self.client
         email = email or f"{role}@example.org"
         with self.app.app_context():
             from sqlalchemy import select
@@ -182,10 +195,40 @@ class AuthActions:
 
             if db.session.execute(select(User.id).where(User.email == email)).first() is None:
                 make_user(self.app, email, role)
-        token = csrf_token(self.client)
-        response = self.client.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token})
+        token = csrf_token(client)
+        response = client.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token})
         assert response.status_code == 302, response.get_data(as_text=True)
+        location = response.headers["Location"]
+        if location == "/login/enrol":
+            return self.enrol(client, email)
+        if location == "/login/code":
+            response = client.post("/login/code", data={"code": self.code(email), "csrf_token": csrf_token(client, "/login/code")})
+            assert response.status_code == 302, response.get_data(as_text=True)
         return response
+
+    def enrol(self, client, email: str, page: str = "/login/enrol"):
+        import pyotp
+
+        html = client.get(page).get_data(as_text=True)
+        secret = re.search(r'id="totp-secret"[^>]*>([A-Z2-7]+)<', html).group(1)
+        self.secrets[email] = secret
+        response = client.post(page, data={"code": self.code(email), "csrf_token": CSRF_RE.search(html).group(1)})
+        assert response.status_code == 200, response.get_data(as_text=True)
+        self.recovery[email] = re.findall(r"<li><code>([a-z0-9-]+)</code></li>", response.get_data(as_text=True))
+        assert len(self.recovery[email]) == 10
+        return response
+
+    def code(self, email: str) -> str:
+        import time
+
+        import pyotp
+
+        current = int(time.time() // 30)
+        step = max(current, self.last_step.get(email, -1) + 1)
+        if step > current + 1:
+            return self.recovery[email].pop()
+        self.last_step[email] = step
+        return pyotp.TOTP(self.secrets[email]).at(step * 30)
 
     def token(self, role: str = "campaigner") -> str:
         from accounts.services import find_user, issue_token

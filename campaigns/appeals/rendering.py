@@ -1,0 +1,267 @@
+"""The sandboxed appeal renderer: a template's subject and Markdown body to each recipient's letter.
+
+    compiled = compile_template(subject, body_markdown, "en")   # once per template and job
+    compiled.render(context_for(contact, cases, campaign, sender, today))  # per recipient
+
+How recipient data is kept out of the markup. The body is Jinja over Markdown. At render time every
+`{{ ... }}` output is replaced by an opaque placeholder and its value is set aside, so the Jinja
+output (the "skeleton") holds only the author's Markdown and placeholders. The skeleton goes through
+Markdown (html off) and nh3 once per distinct skeleton (cached: control flow gives a template a few
+shapes at most), then each value is HTML-escaped into its slot. A value never passes through the
+Markdown parser, so no name or summary can open a link, a heading or a tag. Placeholders inside a
+link address are allowed only after a literal `https://host/` and are percent-encoded. The text part
+is the skeleton with the raw values: the Markdown source, readable as plain text.
+
+Safety is two locks: `checks.inspect` refuses dangerous syntax and unknown fields with their line at
+compile time, and `sandbox.AppealSandbox` refuses the rest at run time. Errors are `TemplateRejected`
+(a ValidationError naming the part, the line and the field).
+"""
+from __future__ import annotations
+
+import re
+import secrets
+import time
+from dataclasses import dataclass
+from urllib.parse import quote
+
+import nh3
+from jinja2 import TemplateSyntaxError, pass_context
+from jinja2.exceptions import SecurityError, TemplateError, UndefinedError
+from markdown_it import MarkdownIt
+from markupsafe import Markup, escape
+
+from campaigns.appeals.checks import Problem, inspect
+from campaigns.appeals.fields import context_for, primary  # noqa: F401 - part of this module's contract
+from campaigns.appeals.sandbox import BUDGET_KEY, MAX_OUTPUT, AppealSandbox, IterationBudget
+from core.errors import ValidationError
+
+MAX_SUBJECT = 300
+MAX_BODY = 50_000
+MAX_SECONDS = 2.0
+SINK_KEY = "\x00sink"
+SHAPES_CACHED = 64
+# html off: raw HTML in a template is shown as text. breaks: a new line in a letter is a new line.
+MARKDOWN = MarkdownIt("commonmark", {"html": False, "breaks": True})
+SAFE_URL_START = re.compile(r"^(?:https?://[^/?#\s\"'<>]+[/?#]|mailto:[^?\"]*\?)", re.I)
+
+
+class TemplateRejected(ValidationError):
+    """A template part that cannot be saved or rendered: `part` ('subject'/'body'), `line`, `name`."""
+
+    def __init__(self, part: str, problems: list[Problem]):
+        self.part = part
+        self.problems = problems
+        self.line = problems[0].line
+        self.name = problems[0].field
+        super().__init__(part, "; ".join(str(p) for p in problems))
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    html: str
+    text: str
+
+
+class _Sink(list):
+    __slots__ = ("nonce",)
+
+
+def _as_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Markup):
+        return value.unescape()
+    return value if type(value) is str else str(value)
+
+
+@pass_context
+def _set_aside(context, value) -> str:
+    """finalize for the body: keep the value, print a placeholder in its place."""
+    sink = context.parent[SINK_KEY]
+    sink.append(_as_text(value))
+    return f"{sink.nonce}n{len(sink) - 1}z"
+
+
+@pass_context
+def _plain(context, value) -> str:
+    return _as_text(value)
+
+
+# trim_blocks/lstrip_blocks: a `{% for %}` on its own line leaves no blank line in the Markdown.
+BODY_ENV = AppealSandbox(autoescape=True, finalize=_set_aside, trim_blocks=True, lstrip_blocks=True)
+SUBJECT_ENV = AppealSandbox(autoescape=False, finalize=_plain)
+ESCAPE = {"text": escape, "attr": escape, "url": lambda v: escape(quote(v, safe="")), "raw": str}
+
+
+@dataclass(frozen=True)
+class _Shape:
+    html_parts: tuple
+    html_slots: tuple
+    text_parts: tuple
+    text_slots: tuple
+
+
+def _parse(env: AppealSandbox, part: str, source: str):
+    try:
+        tree = env.parse(source)
+    except TemplateSyntaxError as exc:
+        raise TemplateRejected(part, [Problem(exc.lineno, None, exc.message or "syntax error")]) from None
+    problems, fields = inspect(tree, source, links_checked=(part == "body"))
+    if problems:
+        raise TemplateRejected(part, problems)
+    return env.from_string(source), fields
+
+
+def compile_template(subject: str, body_markdown: str, language: str = "en") -> "Compiled":
+    """Check and compile one language variant. Raises TemplateRejected with line and field."""
+    subject, body = subject or "", (body_markdown or "").replace("\r\n", "\n")
+    if not subject.strip():
+        raise TemplateRejected("subject", [Problem(None, None, "the subject is empty")])
+    if any(c in subject for c in "\r\n\x00"):
+        raise TemplateRejected("subject", [Problem(1, None, "the subject cannot contain line breaks or NUL")])
+    if len(subject) > MAX_SUBJECT:
+        raise TemplateRejected("subject", [Problem(1, None, f"the subject is longer than {MAX_SUBJECT} characters")])
+    if "\x00" in body:
+        raise TemplateRejected("body", [Problem(None, None, "the body cannot contain NUL characters")])
+    if len(body) > MAX_BODY:
+        raise TemplateRejected("body", [Problem(None, None, f"the body is longer than {MAX_BODY} characters")])
+    subject_template, subject_fields = _parse(SUBJECT_ENV, "subject", subject)
+    body_template, body_fields = _parse(BODY_ENV, "body", body)
+    return Compiled(subject_template, body_template, language, frozenset(subject_fields | body_fields), body)
+
+
+class Compiled:
+    def __init__(self, subject_template, body_template, language: str, fields: frozenset, body: str):
+        self.subject_template, self.body_template = subject_template, body_template
+        self.language, self.fields = language, fields
+        nonce = "ph" + secrets.token_hex(6)
+        while nonce in body:
+            nonce = "ph" + secrets.token_hex(6)
+        self.nonce = nonce
+        self.placeholder = re.compile(nonce + r"n(\d+)z")
+        self.shapes: dict[str, _Shape] = {}
+
+    def render(self, context: dict) -> Rendered:
+        budget = IterationBudget()
+        sink = _Sink()
+        sink.nonce = self.nonce
+        base = {"range": BODY_ENV.globals["range"], BUDGET_KEY: budget}
+        subject = self._run(self.subject_template, {**base, **context}, "subject")
+        if any(c in subject for c in "\r\n\x00"):
+            raise TemplateRejected("subject", [Problem(1, None, "the filled-in subject contains a line break")])
+        skeleton = self._run(self.body_template, {**base, **context, SINK_KEY: sink}, "body")
+        shape = self.shapes.get(skeleton)
+        if shape is None:
+            shape = self._shape(skeleton)
+        html = _fill(shape.html_parts, shape.html_slots, sink)
+        text = _fill(shape.text_parts, shape.text_slots, sink)
+        if len(html) > 2 * MAX_OUTPUT or len(text) > 2 * MAX_OUTPUT:
+            raise TemplateRejected("body", [Problem(None, None, "the letter is larger than the output limit")])
+        return Rendered(subject.strip(), html, text)
+
+    def _run(self, template, variables: dict, part: str) -> str:
+        context = template.new_context(variables, shared=True)
+        chunks, total, deadline = [], 0, time.monotonic() + MAX_SECONDS
+        try:
+            for chunk in template.root_render_func(context):
+                total += len(chunk)
+                chunks.append(chunk)
+                if total > MAX_OUTPUT:
+                    raise TemplateRejected(part, [Problem(None, None, "the output is larger than the limit")])
+                if time.monotonic() > deadline:
+                    raise TemplateRejected(part, [Problem(None, None, "rendering took too long")])
+        except TemplateRejected:
+            raise
+        except (TemplateError, SecurityError, TypeError, ValueError, ArithmeticError, LookupError,
+                RecursionError) as exc:
+            raise TemplateRejected(part, [_runtime_problem(template, exc)]) from None
+        return "".join(chunks)
+
+    def _shape(self, skeleton: str) -> _Shape:
+        html = nh3.clean(MARKDOWN.render(skeleton))
+        html_parts, html_slots = self._split(html, with_modes=True)
+        text_parts, text_slots = self._split(skeleton, with_modes=False)
+        shape = _Shape(html_parts, html_slots, text_parts, text_slots)
+        if len(self.shapes) >= SHAPES_CACHED:
+            self.shapes.clear()
+        self.shapes[skeleton] = shape
+        return shape
+
+    def _split(self, document: str, *, with_modes: bool) -> tuple[tuple, tuple]:
+        parts, slots, last = [], [], 0
+        for match in self.placeholder.finditer(document):
+            parts.append(document[last:match.start()])
+            mode = _mode(document, match.start()) if with_modes else "raw"
+            slots.append((int(match.group(1)), ESCAPE[mode]))
+            last = match.end()
+        parts.append(document[last:])
+        return tuple(parts), tuple(slots)
+
+
+def _fill(parts: tuple, slots: tuple, values: list) -> str:
+    out = [parts[0]]
+    for (index, esc), part in zip(slots, parts[1:]):
+        out.append(esc(values[index]))
+        out.append(part)
+    return "".join(out)
+
+
+def _mode(html: str, at: int) -> str:
+    """Where a placeholder sits in the HTML: text, an attribute, or a link address."""
+    if html.rfind("<", 0, at) <= html.rfind(">", 0, at):
+        return "text"
+    tag = html[html.rfind("<", 0, at):at]
+    attribute = re.search(r'([\w-]+)="([^"]*)$', tag)
+    if attribute is None:
+        raise TemplateRejected("body", [Problem(None, None, "a field cannot be placed inside markup")])
+    name, value_before = attribute.group(1).lower(), attribute.group(2)
+    if name in ("href", "src"):
+        if not SAFE_URL_START.match(value_before.replace("&amp;", "&")):
+            raise TemplateRejected("body", [Problem(None, None, "a field cannot start a link address or "
+                                                                 "choose its host; write https://host/ first")])
+        return "url"
+    return "attr"
+
+
+def _runtime_problem(template, exc: Exception) -> Problem:
+    line = None
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == "<template>":
+            line = template.get_corresponding_lineno(tb.tb_lineno)
+        tb = tb.tb_next
+    message = str(getattr(exc, "message", None) or exc)
+    field = None
+    found = re.search(r"has no attribute '([^']+)'|'([^']+)' is undefined", message)
+    if found:
+        field = found.group(1) or found.group(2)
+        message = f"{field} is not defined ({message})"
+    return Problem(line, field, message)
+
+
+# Language variants -------------------------------------------------------------------------------
+
+def pick_language(wanted: str | None, available: list[str], source: str) -> str | None:
+    """The variant for a recipient: the exact tag, else the primary language ('de-AT' -> 'de', then
+    any 'de-*'), else the template's source language. None only when nothing is available."""
+    if not available:
+        return None
+    by_tag = {tag.lower().replace("_", "-"): tag for tag in available}
+    tag = (wanted or "").lower().replace("_", "-")
+    if tag in by_tag:
+        return by_tag[tag]
+    base = primary(wanted) if wanted else ""
+    if base in by_tag:
+        return by_tag[base]
+    same = sorted(t for t in by_tag if t.split("-")[0] == base)
+    if base and same:
+        return by_tag[same[0]]
+    return by_tag.get(source.lower().replace("_", "-"), sorted(available)[0])
+
+
+def choose_variant(template_id: int, language: str | None):
+    """The stored variant a recipient in `language` gets (see pick_language), as plain data."""
+    from campaigns.appeals.services import variant_for
+
+    return variant_for(template_id, language)

@@ -1,0 +1,6 @@
+"""Letter drives: campaigners' pages under /campaign-drives/, the public page at /drives/<slug>."""
+from flask import Blueprint
+
+bp = Blueprint("drives", __name__)
+
+from campaigns.drives import models, public, views  # noqa: E402,F401  (routes attach to bp)

@@ -1,0 +1,37 @@
+"""Background jobs of drives, taking ids only: confirmation mails and deliveries to targets."""
+from __future__ import annotations
+
+from flask import current_app
+
+from campaigns.drives import signatures
+from campaigns.drives.i18n import words
+from campaigns.drives.models import Drive
+from core.db import db
+
+
+def send_confirmation(signature_id: int) -> bool:
+    """Mail the signer a fresh confirmation link; the address itself never enters a URL."""
+    from core.mail import MailError, send_one
+
+    issued = signatures.issue_confirmation(signature_id)
+    if issued is None:
+        return False
+    signature, token = issued
+    drive = db.session.get(Drive, signature.drive_id)
+    w = words(signature.language)
+    letter = drive.letter(signature.language)
+    title = letter.title if letter else drive.title
+    link = f"{current_app.config['PUBLIC_BASE_URL']}/drives/{drive.slug}/confirm/{token}?lang={signature.language}"
+    try:
+        send_one(signature.email, w["mail_subject"].format(title=title),
+                 w["mail_body"].format(title=title, link=link))
+    except MailError as exc:  # the signer can sign again to get a new link
+        current_app.logger.warning("drives: confirmation mail for signature %s not sent: %s", signature_id, exc)
+        return False
+    return True
+
+
+def deliver(drive_id: int) -> None:
+    from campaigns.drives.delivery import deliver_drive
+
+    deliver_drive(drive_id)

@@ -1,0 +1,16 @@
+"""Mailings: compose, review, send through background workers, follow progress; the unsubscribe page."""
+from flask import Blueprint
+
+bp = Blueprint("mailings", __name__, url_prefix="/mailings")
+
+
+@bp.record_once
+def _settings(state) -> None:
+    from campaigns.mailings import settings
+
+    settings.load(state.app)
+    state.app.register_blueprint(unsubscribe_bp)
+
+
+from campaigns.mailings import views  # noqa: E402,F401
+from campaigns.mailings.unsubscribe import bp as unsubscribe_bp  # noqa: E402

@@ -1,0 +1,79 @@
+"""The mailings API: create, send, pause, resume, cancel and follow progress."""
+from __future__ import annotations
+
+from flask import g, jsonify
+
+from campaigns.mailings import services
+from core.api import bp, documented, json_body
+from core.errors import ValidationError
+from core.security import access
+
+COUNTS = {"type": "object", "required": ["total", "queued", "sent", "failed"],
+          "additionalProperties": {"type": "integer"}}
+PROGRESS = {"type": "object", "required": ["id", "status", "counts"], "properties": {
+    "id": {"type": "integer"}, "name": {"type": "string"}, "status": {"type": "string"},
+    "counts": COUNTS, "percent": {"type": "number"}, "rate_per_second": {"type": "number"},
+    "seconds_left": {"type": "integer", "nullable": True}, "done": {"type": "boolean"}}}
+CREATE = {"type": "object", "required": ["name", "template_id", "audience"], "properties": {
+    "name": {"type": "string"}, "template_id": {"type": "integer"}, "case_id": {"type": "integer"},
+    "case_ids": {"type": "array", "items": {"type": "integer"}}, "campaign_id": {"type": "integer"},
+    "audience": {"type": "object", "properties": {"tags": {"type": "array", "items": {"type": "string"}},
+                                                  "segment_id": {"type": "integer"}}},
+    "from_email": {"type": "string"}, "from_name": {"type": "string"}, "reply_to": {"type": "string"},
+    "tracking": {"type": "boolean"}, "rate_per_minute": {"type": "integer"}}}
+
+
+def _int(data: dict, name: str) -> int | None:
+    value = data.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ValidationError(name, "must be a whole number")
+    return value
+
+
+@bp.post("/mailings")
+@access("campaigner")
+@documented("Create a draft mailing", request_schema=CREATE, response_schema=PROGRESS, status=201, tags=["mailings"])
+def mailing_create():
+    from flask import current_app
+
+    data = json_body()
+    audience = data.get("audience") or {}
+    if not isinstance(audience, dict) or not all(isinstance(t, str) for t in audience.get("tags", []) or []):
+        raise ValidationError("audience", "must be {\"tags\": [...]} or {\"segment_id\": N}")
+    case_ids = [_int({"case_id": c}, "case_id") for c in data.get("case_ids") or []]
+    if data.get("case_id") is not None:
+        case_ids.insert(0, _int(data, "case_id"))
+    user = g.api_user
+    mailing = services.create_mailing(services.MailingInput(
+        name=str(data.get("name") or ""), template_id=_int(data, "template_id"),
+        from_email=data.get("from_email") or current_app.config.get("MAIL_FROM") or user.email,
+        from_name=str(data.get("from_name") or ""), reply_to=data.get("reply_to"), case_ids=tuple(case_ids),
+        campaign_id=_int(data, "campaign_id"),
+        audience={"tags": list(audience.get("tags") or []), "segment_id": _int(audience, "segment_id")},
+        tracking=bool(data.get("tracking")), rate_per_minute=_int(data, "rate_per_minute")), user.id)
+    return jsonify(services.progress(mailing.id)), 201
+
+
+@bp.get("/mailings/<int:mailing_id>")
+@access("viewer")
+@documented("A mailing's status and counts by message state", response_schema=PROGRESS, tags=["mailings"])
+def mailing_status(mailing_id: int):
+    return jsonify(services.progress(mailing_id))
+
+
+def _action(name: str, fn, summary: str):
+    def view(mailing_id: int):
+        fn(mailing_id)
+        return jsonify(services.progress(mailing_id))
+
+    view.__name__ = f"mailing_{name}"
+    view = documented(summary, response_schema=PROGRESS, tags=["mailings"])(access("campaigner")(view))
+    bp.post(f"/mailings/<int:mailing_id>/{name}")(view)
+
+
+_action("send", services.send_mailing, "Send a draft mailing now")
+_action("pause", services.pause_mailing, "Pause a mailing (within seconds)")
+_action("resume", services.resume_mailing, "Resume a paused mailing")
+_action("cancel", services.cancel_mailing, "Cancel a mailing: queued messages are not sent")

@@ -1,0 +1,42 @@
+"""What the compose form offers (templates, cases, campaigns, segments) and the list page's counts."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from campaigns.mailings.models import ACCEPTED_STATES, Message
+from core.db import db
+
+
+def _options(module: str, name: str, label: str) -> list[tuple[int, str]]:
+    import importlib
+
+    try:
+        model = getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError):
+        return []
+    column = getattr(model, label, None) or getattr(model, "name")
+    return [(i, str(t)) for i, t in db.session.execute(select(model.id, column).order_by(column).limit(500))]
+
+
+def choices() -> dict:
+    return {"templates": _options("campaigns.appeals.models", "AppealTemplate", "name"),
+            "cases": _options("campaigns.cases.models", "Case", "name"),
+            "campaigns": _options("campaigns.models", "Campaign", "name"),
+            "segments": _options("contacts.models", "Segment", "name")}
+
+
+def counts_for(mailing_ids: list[int]) -> dict[int, dict]:
+    """{mailing id: {"total": n, "sent": n, "failed": n}} in one grouped query."""
+    out: dict[int, dict] = {i: {"total": 0, "sent": 0, "failed": 0} for i in mailing_ids}
+    if not mailing_ids:
+        return out
+    rows = db.session.execute(select(Message.mailing_id, Message.state, func.count())
+                              .where(Message.mailing_id.in_(mailing_ids)).group_by(Message.mailing_id, Message.state))
+    for mailing_id, state, n in rows:
+        c = out[mailing_id]
+        c["total"] += n
+        if state in ACCEPTED_STATES:
+            c["sent"] += n
+        elif state == "failed":
+            c["failed"] += n
+    return out

@@ -1,0 +1,228 @@
+"""The mailing's background jobs: prepare the ledger, deliver batches, and the pump that keeps it moving.
+
+Jobs take ids only and are idempotent: running one twice, or after a crash, changes nothing that a
+single run would not. The database is the truth; Redis only carries work and shared rates.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import func, select, update
+
+from campaigns.mailings import ledger
+from campaigns.mailings.models import OPEN_STATES, Mailing, Message
+from campaigns.mailings.throttle import Throttle
+from core import mail
+from core.db import db, utcnow
+from core.queue import enqueue, redis_connection
+
+log = logging.getLogger(__name__)
+PUMP_KEY = "mailings:pump:alive"
+DELIVER = "campaigns.mailings.jobs.deliver_batch"
+PUMP = "campaigns.mailings.jobs.pump"
+
+
+def _redis():
+    return redis_connection() if current_app.config.get("REDIS_URL") else None
+
+
+def start_mailing(mailing_id: int) -> None:
+    """Scheduled start: prepare the ledger once the send time has come (idempotent)."""
+    from campaigns.mailings.preparing import prepare_mailing
+
+    mailing = db.session.get(Mailing, mailing_id)
+    if mailing is None or mailing.status != "scheduled":
+        return
+    if mailing.send_at and mailing.send_at > utcnow():
+        return  # moved later: the pump or a later job will start it
+    prepare_mailing(mailing_id)
+    dispatch(mailing_id)
+
+
+def deliver_batch(mailing_id: int, message_ids: list[int]) -> dict:
+    """Claim, render and send the queued messages among `message_ids`, a chunk at a time."""
+    from campaigns.mailings.compose import Composer
+
+    cfg = current_app.config
+    mailing = db.session.get(Mailing, mailing_id)
+    if mailing is None or mailing.status != "sending":
+        return {"sent": 0}
+    composer = Composer(mailing, cfg)
+    throttle = Throttle(_redis())
+    rates = {"global": cfg["MAIL_RATE_PER_MINUTE"], f"mailing:{mailing_id}": mailing.rate_per_minute or 0}
+    pending = sorted(set(message_ids))
+    stop_at = time.monotonic() + cfg["MAILING_JOB_SECONDS"]
+    session = mail.open_session(cfg)
+    tally: dict[str, int] = {}
+    strikes = 0
+    try:
+        while pending and time.monotonic() < stop_at:
+            if _status(mailing_id) != "sending":
+                break
+            wait = throttle.backoff_left()
+            if wait:
+                time.sleep(min(wait, 5))
+                continue
+            want, wait = throttle.take(min(cfg["MAILING_CHUNK"], len(pending)), rates)
+            if not want:
+                time.sleep(min(max(wait, 0.05), 5))
+                continue
+            results, outcomes = _deliver_chunk(mailing_id, pending, want, composer, session)
+            if results is None:
+                break  # nothing of ours is queued any more
+            claimed = {r.id for r in results}
+            retry = {r.id for r in results if r.state == "queued"}
+            top = max(claimed)
+            pending = [i for i in pending if (i > top or i in retry)]
+            for r in results:
+                tally[r.state] = tally.get(r.state, 0) + 1
+            if any(o.kind == mail.AUTH for o in outcomes):
+                _pause(mailing_id, next(o.reason for o in outcomes if o.kind == mail.AUTH))
+                break
+            limited = [o.retry_after for o in outcomes if o.retry_after]
+            if limited:
+                throttle.back_off(max(limited))
+            shaky = sum(o.kind == mail.AMBIGUOUS for o in outcomes)
+            strikes = strikes + 1 if shaky * 2 >= len(outcomes) else 0
+            if strikes:
+                time.sleep(ledger.backoff(strikes, base=0.5, cap=30))
+    finally:
+        session.close()
+    if _redis() is not None:
+        dispatch(mailing_id)  # keep the window full without waiting for the pump
+    return tally
+
+
+def _deliver_chunk(mailing_id, pending, want, composer, session):
+    cfg = current_app.config
+    now = utcnow()
+    lease = cfg["MAILING_LEASE_SECONDS"]
+    claimed = ledger.claim(mailing_id, pending, want, now + timedelta(seconds=lease), now)
+    db.session.commit()  # the claim is durable before the provider hears of any message in it
+    if not claimed:
+        return None, []
+    # Stop starting requests well before the lease ends, so none is in flight when the pump settles it.
+    margin = cfg["SENDGRID_CONNECT_TIMEOUT"] + cfg["SENDGRID_READ_TIMEOUT"] + 5
+    deadline = time.monotonic() + max(1.0, lease - margin)
+    envelopes, results, sendable = composer.envelopes(claimed)
+    ledger.record_headers([{"b_id": c.id, "b_mid": e.message_id, "b_hash": h} for c, e, h in sendable])
+    db.session.commit()
+    outcomes = session.send_many([e for _, e, _ in sendable], deadline=deadline) if sendable else []
+    now = utcnow()
+    for (c, _, _), outcome in zip(sendable, outcomes):
+        state, hold = ledger.outcome_state(outcome, c.attempts, now, cfg["MAILING_QUARANTINE_SECONDS"],
+                                           cfg["MAILING_UNSAFE_NO_QUARANTINE"])
+        results.append(ledger.Result(c.id, c.attempts, state, outcome.provider_id, outcome.reason, hold))
+    ledger.write_results(results, now)
+    db.session.commit()
+    return results, outcomes
+
+
+def _status(mailing_id: int) -> str | None:
+    status = db.session.execute(select(Mailing.status).where(Mailing.id == mailing_id)).scalar()
+    db.session.commit()  # end the read so the next check sees a pause at once
+    return status
+
+
+def _pause(mailing_id: int, reason: str) -> None:
+    db.session.execute(update(Mailing).where(Mailing.id == mailing_id, Mailing.status == "sending")
+                       .values(status="paused", paused_reason=f"The provider refused our credentials "
+                                                              f"({reason[:200]}). Fix the API key, then resume."))
+    db.session.commit()
+
+
+def dispatch(mailing_id: int) -> int:
+    """Hand queued rows without a live job to new jobs, keeping at most a window in flight.
+
+    In-process (no Redis) the jobs run right here, so this loops until nothing is left to hand out.
+    """
+    total = 0
+    while True:
+        handed = _dispatch_once(mailing_id)
+        total += handed
+        if not handed or current_app.config.get("REDIS_URL"):
+            return total
+
+
+def _dispatch_once(mailing_id: int) -> int:
+    cfg = current_app.config
+    now = utcnow()
+    stale = now - timedelta(seconds=cfg["MAILING_REDISPATCH_SECONDS"])
+    if _status(mailing_id) != "sending":
+        return 0
+    c = Message.__table__.c
+    open_rows = (c.mailing_id == mailing_id, c.state == "queued")
+    in_flight = db.session.execute(select(func.count()).where(*open_rows, c.dispatched_at >= stale)).scalar_one()
+    room = cfg["MAILING_WINDOW"] - in_flight
+    if room <= 0:
+        return 0
+    ids = list(db.session.execute(select(c.id).where(*open_rows, (c.dispatched_at.is_(None)) | (c.dispatched_at < stale))
+                                  .order_by(c.id).limit(room)).scalars())
+    if not ids:
+        return 0
+    size = cfg["MAILING_BATCH_SIZE"]
+    batches = [ids[i:i + size] for i in range(0, len(ids), size)]
+    for batch in batches:
+        db.session.execute(update(Message.__table__).where(c.id.in_(batch), c.state == "queued")
+                           .values(dispatched_at=now))
+    db.session.commit()  # commit, then enqueue
+    for batch in batches:
+        enqueue(DELIVER, mailing_id, batch, queue="mail")
+    return len(ids)
+
+
+def pump() -> dict:
+    """The periodic rq job: schedule the next tick first (a kill mid-run loses nothing), then run."""
+    redis = _redis()
+    if redis is not None:
+        every = current_app.config["MAILING_PUMP_SECONDS"]
+        if not redis.set(PUMP_KEY + ":tick", "1", nx=True, px=int(every * 500)):
+            return {"skipped": 1}  # another tick ran a moment ago: this chain ends here
+        redis.set(PUMP_KEY, "1", ex=int(every * 3) + 1)
+        enqueue(PUMP, queue="default", delay_seconds=every)
+    return run_pump()
+
+
+def run_pump() -> dict:
+    """The database-driven recovery: settle leases, start due mailings, refill the queue, finish.
+
+    Also run from cron by `flask --app app mailings pump`; safe anywhere, any number of times at once.
+    """
+    from campaigns.mailings.preparing import prepare_mailing
+
+    cfg = current_app.config
+    now = utcnow()
+    done = ledger.settle(now, cfg["MAILING_QUARANTINE_SECONDS"], cfg["MAILING_UNSAFE_NO_QUARANTINE"])
+    db.session.commit()
+    due = db.session.execute(select(Mailing.id).where(Mailing.status == "scheduled", Mailing.send_at <= now)).scalars()
+    for mailing_id in list(due):
+        prepare_mailing(mailing_id)
+    sending = list(db.session.execute(select(Mailing.id).where(Mailing.status == "sending")).scalars())
+    for mailing_id in sending:
+        done[f"dispatched:{mailing_id}"] = dispatch(mailing_id)
+    finish_done(sending)
+    return done
+
+
+def finish_done(mailing_ids: list[int]) -> None:
+    """Mark mailings with no open message left as done."""
+    for mailing_id in mailing_ids:
+        open_left = db.session.execute(select(Message.id).where(Message.mailing_id == mailing_id,
+                                                                Message.state.in_(OPEN_STATES)).limit(1)).first()
+        if open_left is None:
+            db.session.execute(update(Mailing).where(Mailing.id == mailing_id, Mailing.status == "sending")
+                               .values(status="done", finished_at=utcnow()))
+    db.session.commit()
+
+
+def ensure_pump() -> None:
+    """Start the pump's chain of scheduled ticks unless one is alive (in-process: run it now)."""
+    redis = _redis()
+    if redis is None:
+        pump()
+        return
+    if redis.set(PUMP_KEY, "1", nx=True, ex=int(current_app.config["MAILING_PUMP_SECONDS"] * 3) + 1):
+        enqueue(PUMP, queue="default")

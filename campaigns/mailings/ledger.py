@@ -1,0 +1,180 @@
+"""The ledger: how a message moves between states, atomic claims, leases and bulk result writes.
+
+The pure half (`outcome_state`, `settled_state`, `backoff`) decides; the database half applies the
+decision with single statements guarded by the state and the attempt number, so a slow or killed
+worker can never overwrite what a newer attempt or the pump wrote.
+
+Why it cannot send twice: a claim (queued -> sending, attempts + 1, a lease) commits before the
+provider is called. A lease that runs out means the worker died or hung, so nobody knows whether the
+provider took the message: it becomes `unknown`, and stays so for a quarantine longer than the
+provider's event delay. If an event for its key arrives (`provider_seen_at`), it is sent; if none
+does, the provider never took it and it is queued again. Nothing is ever dropped silently either:
+every claimed row ends in a written outcome, or its lease runs out and the pump settles it.
+"""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, bindparam, func, or_, select, update
+
+from campaigns.mailings.models import Mailing, Message
+from core import mail
+from core.db import db
+
+TRANSITIONS = {
+    "queued": {"sending", "cancelled", "sent"},
+    "sending": {"sent", "failed", "queued", "unknown"},
+    "unknown": {"sent", "queued", "cancelled"},
+    "failed": {"queued"},  # "resend to failed" makes a new mailing; events may still raise it
+}
+
+
+def can_move(current: str, new: str) -> bool:
+    return new in TRANSITIONS.get(current, set())
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: int
+    attempts: int
+    email: str
+    contact_id: int | None
+    language: str | None
+    key: str
+    message_id_header: str | None
+
+
+@dataclass(frozen=True)
+class Result:
+    id: int
+    attempts: int
+    state: str
+    provider_id: str | None = None
+    reason: str = ""
+    hold_until: datetime | None = None
+
+
+def backoff(attempt: int, base: float = 2.0, cap: float = 300.0, rng: random.Random | None = None) -> float:
+    """Exponential backoff with full jitter: spreads retries so workers do not stampede together."""
+    return (rng or random).uniform(0, min(cap, base * 2 ** max(0, attempt - 1)))
+
+
+def outcome_state(outcome: mail.Outcome, attempts: int, now: datetime, quarantine: float,
+                  unsafe_no_quarantine: bool = False, rng: random.Random | None = None) -> tuple[str, datetime | None]:
+    """The state a claimed message moves to after one attempt, and until when it is held there."""
+    if outcome.kind == mail.SENT:
+        return "sent", None
+    if outcome.kind == mail.REJECTED:
+        return "failed", None
+    if outcome.kind in (mail.RETRY, mail.AUTH):
+        return "queued", None  # certainly not accepted
+    if unsafe_no_quarantine:  # the deliberately broken variant the fault test must catch
+        return "queued", None
+    return "unknown", now + timedelta(seconds=quarantine + backoff(attempts, rng=rng))
+
+
+def settled_state(state: str, lease_expired: bool, provider_seen: bool, mailing_cancelled: bool) -> str:
+    """What the pump makes of a message it finds (the SQL in `settle` applies the same rule in bulk)."""
+    if provider_seen and state in ("queued", "unknown"):
+        return "sent"
+    if state == "sending" and lease_expired:
+        return "unknown"
+    if state == "unknown" and lease_expired:
+        return "cancelled" if mailing_cancelled else "queued"
+    return state
+
+
+# --- the database half -------------------------------------------------------------------------
+
+def claim(mailing_id: int, ids: list[int], limit: int, lease_until: datetime, now: datetime) -> list[Claimed]:
+    """Atomically move up to `limit` queued messages among `ids` to sending. Commit before sending."""
+    if not ids or limit <= 0:
+        return []
+    m = Message.__table__.c
+    pick = (select(m.id).where(m.mailing_id == mailing_id, m.state == "queued", m.provider_seen_at.is_(None),
+                               m.id.in_(ids)).order_by(m.id).limit(limit))
+    if db.session.get_bind().dialect.name == "postgresql":
+        pick = pick.with_for_update(skip_locked=True)
+    stmt = (update(Message.__table__).where(m.id.in_(pick.scalar_subquery()), m.state == "queued")
+            .values(state="sending", attempts=m.attempts + 1, lease_until=lease_until, updated_at=now)
+            .returning(m.id, m.attempts, m.email, m.contact_id, m.language, m.key, m.message_id_header))
+    rows = db.session.execute(stmt).all()
+    return sorted((Claimed(*row) for row in rows), key=lambda c: c.id)
+
+
+def record_headers(values: list[dict]) -> None:
+    """Store each claimed message's Message-ID (and content hash) before it goes out."""
+    if values:
+        t = Message.__table__
+        db.session.execute(update(t).where(t.c.id == bindparam("b_id"))
+                           .values(message_id_header=bindparam("b_mid"), content_hash=bindparam("b_hash")), values)
+
+
+def write_results(results: list[Result], now: datetime) -> None:
+    """Write a chunk's outcomes in a few bulk statements, each guarded by state and attempt."""
+    t = Message.__table__
+    c = t.c
+    same_attempt = and_(c.id == bindparam("b_id"), c.attempts == bindparam("b_att"))
+    groups: dict[str, list[dict]] = {}
+    for r in results:
+        groups.setdefault(r.state, []).append({"b_id": r.id, "b_att": r.attempts, "b_pid": r.provider_id,
+                                               "b_err": r.reason[:300] or None, "b_hold": r.hold_until})
+    if groups.get("sent"):
+        # A late success still counts if the pump already called the row unknown.
+        db.session.execute(update(t).where(same_attempt, or_(c.state == "sending", c.state == "unknown"))
+                           .values(state="sent", provider_message_id=bindparam("b_pid"), sent_at=now,
+                                   lease_until=None, last_error=None, updated_at=now), groups["sent"])
+    for state in ("failed", "queued", "unknown"):
+        if groups.get(state):
+            values = dict(state=state, last_error=bindparam("b_err"), updated_at=now,
+                          lease_until=bindparam("b_hold") if state == "unknown" else None)
+            if state == "queued":
+                values["dispatched_at"] = None
+            db.session.execute(update(t).where(same_attempt, c.state == "sending").values(**values), groups[state])
+
+
+def settle(now: datetime, quarantine: float, unsafe_no_quarantine: bool = False) -> dict[str, int]:
+    """The pump's bulk reconciliation of leases and quarantines (see `settled_state`)."""
+    c = Message.__table__.c
+    t = Message.__table__
+    done = {}
+    seen = update(t).where(c.state.in_(("queued", "unknown")), c.provider_seen_at.is_not(None)).values(
+        state="sent", sent_at=func.coalesce(c.sent_at, c.provider_seen_at), lease_until=None, updated_at=now)
+    done["seen"] = db.session.execute(seen).rowcount
+    expired = update(t).where(c.state == "sending", c.lease_until < now)
+    if unsafe_no_quarantine:
+        expired = expired.values(state="queued", lease_until=None, dispatched_at=None, updated_at=now)
+    else:
+        expired = expired.values(state="unknown", lease_until=now + timedelta(seconds=quarantine),
+                                 last_error="the worker stopped mid-send", updated_at=now)
+    done["expired"] = db.session.execute(expired).rowcount
+    cancelled = select(Mailing.id).where(Mailing.status == "cancelled")
+    base = update(t).where(c.state == "unknown", c.lease_until < now, c.provider_seen_at.is_(None))
+    done["cancelled"] = db.session.execute(base.where(c.mailing_id.in_(cancelled)).values(
+        state="cancelled", lease_until=None, updated_at=now)).rowcount
+    done["requeued"] = db.session.execute(base.where(c.mailing_id.not_in(cancelled)).values(
+        state="queued", lease_until=None, dispatched_at=None, updated_at=now)).rowcount
+    return done
+
+
+def mark_provider_seen(keys: list[str], at: datetime) -> int:
+    """Event ingestion's half of the contract: the provider has this message (first sighting kept)."""
+    if not keys:
+        return 0
+    c = Message.__table__.c
+    return db.session.execute(update(Message.__table__).where(c.key.in_(keys), c.provider_seen_at.is_(None))
+                              .values(provider_seen_at=at)).rowcount
+
+
+def counts(mailing_id: int) -> dict[str, int]:
+    rows = db.session.execute(select(Message.state, func.count()).where(Message.mailing_id == mailing_id)
+                              .group_by(Message.state)).all()
+    return {state: n for state, n in rows}
+
+
+def cancel_queued(mailing_id: int, now: datetime) -> int:
+    c = Message.__table__.c
+    return db.session.execute(update(Message.__table__).where(c.mailing_id == mailing_id, c.state == "queued")
+                              .values(state="cancelled", updated_at=now)).rowcount

@@ -1,0 +1,32 @@
+"""The review before sending: how many get it, who is left out and why, and three sample letters."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from campaigns.mailings.compose import fields_needed, render, shared_context
+from campaigns.mailings.preparing import REASONS, resolve
+from campaigns.mailings.services import get_mailing
+from core.errors import DomainError
+
+
+@dataclass
+class Review:
+    recipients: int
+    excluded: list[tuple[str, int]]  # (reason in words, count)
+    missing: dict[str, int]
+    samples: list[tuple[dict, object]] = field(default_factory=list)  # (contact, Rendered)
+    sample_errors: list[str] = field(default_factory=list)
+
+
+def review_mailing(mailing_id: int, samples: int = 3) -> Review:
+    mailing = get_mailing(mailing_id)
+    audience = resolve(mailing, fields_needed(mailing))
+    excluded = [(REASONS.get(k, k), n) for k, n in sorted(audience.excluded.items(), key=lambda kv: -kv[1])]
+    review = Review(len(audience.recipients), excluded, audience.missing)
+    cache, shared = {}, shared_context(mailing)
+    for contact in audience.recipients[:samples]:
+        try:
+            review.samples.append((contact, render(mailing, contact, cache, shared)))
+        except DomainError as exc:
+            review.sample_errors.append(f"{contact['email']}: {exc.message}")
+    return review

@@ -1,0 +1,122 @@
+"""Mailing pages: list, compose, review (then send), progress, and the one-click follow-ups."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from flask import flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from campaigns.mailings import bp, services
+from campaigns.mailings.choices import choices, counts_for
+from core.errors import DomainError, ValidationError
+from core.security import access
+
+
+@bp.get("/")
+@access("viewer")
+def index():
+    mailings = services.list_mailings()
+    return render_template("mailings/index.html", mailings=mailings, counts=counts_for([m.id for m in mailings]))
+
+
+def _form_input(form) -> tuple[services.MailingInput, datetime | None]:
+    def number(name):
+        value = (form.get(name) or "").strip()
+        if value and not value.isdigit():
+            raise ValidationError(name, "choose one from the list")
+        return int(value) if value else None
+
+    tags = tuple(t.strip() for t in (form.get("tags") or "").replace(";", ",").split(",") if t.strip())
+    when = (form.get("send_at") or "").strip()
+    try:
+        send_at = datetime.fromisoformat(when).replace(tzinfo=timezone.utc) if when else None
+    except ValueError:
+        raise ValidationError("send_at", "is not a date and time") from None
+    rate = number("rate_per_minute")
+    return services.MailingInput(
+        name=form.get("name", ""), template_id=number("template_id"),
+        case_ids=tuple(int(c) for c in form.getlist("case_ids") if c.isdigit()), campaign_id=number("campaign_id"),
+        audience={"tags": list(tags), "segment_id": number("segment_id")},
+        from_name=form.get("from_name", ""), from_email=form.get("from_email", ""),
+        reply_to=form.get("reply_to") or None, tracking=form.get("tracking") == "on", rate_per_minute=rate), send_at
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@access("campaigner")
+def compose():
+    errors = {}
+    if request.method == "POST":
+        try:
+            data, send_at = _form_input(request.form)
+            mailing = services.create_mailing(data, current_user.id)
+            if send_at:
+                mailing.send_at = send_at
+                from core.db import db
+
+                db.session.commit()
+            return redirect(url_for("mailings.show", mailing_id=mailing.id))
+        except ValidationError as exc:
+            errors = exc.fields
+    return render_template("mailings/compose.html", errors=errors, form=request.form, **choices()), 422 if errors else 200
+
+
+@bp.get("/<int:mailing_id>")
+@access("viewer")
+def show(mailing_id: int):
+    mailing = services.get_mailing(mailing_id)
+    if mailing.status == "draft":
+        from campaigns.mailings.review import review_mailing
+
+        return render_template("mailings/review.html", mailing=mailing, review=review_mailing(mailing_id))
+    return render_template("mailings/progress.html", mailing=mailing, p=services.progress(mailing_id))
+
+
+@bp.get("/<int:mailing_id>/progress")
+@access("viewer")
+def progress(mailing_id: int):
+    """The progress bar's JSON for the page's own poll (the session's, not a Bearer token's)."""
+    return jsonify(services.progress(mailing_id))
+
+
+def _act(mailing_id: int, fn, done: str):
+    try:
+        fn()
+        flash(done, "success")
+    except DomainError as exc:
+        flash(exc.message, "error")
+    return redirect(url_for("mailings.show", mailing_id=mailing_id))
+
+
+@bp.post("/<int:mailing_id>/send")
+@access("campaigner")
+def send(mailing_id: int):
+    mailing = services.get_mailing(mailing_id)
+    return _act(mailing_id, lambda: services.send_mailing(mailing_id, mailing.send_at),
+                "Scheduled." if mailing.send_at else "Sending started.")
+
+
+@bp.post("/<int:mailing_id>/test")
+@access("campaigner")
+def test(mailing_id: int):
+    return _act(mailing_id, lambda: services.test_send(mailing_id, current_user.email),
+                f"A test copy went to {current_user.email}.")
+
+
+@bp.post("/<int:mailing_id>/<any(pause, resume, cancel):action>")
+@access("campaigner")
+def act(mailing_id: int, action: str):
+    fn = {"pause": services.pause_mailing, "resume": services.resume_mailing, "cancel": services.cancel_mailing}[action]
+    return _act(mailing_id, lambda: fn(mailing_id), {"pause": "Paused.", "resume": "Resumed.",
+                                                      "cancel": "Cancelled."}[action])
+
+
+@bp.post("/<int:mailing_id>/<any(failed_of, added_since):source>")
+@access("campaigner")
+def follow_up(mailing_id: int, source: str):
+    try:
+        child = services.follow_up(mailing_id, source, current_user.id)
+    except DomainError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("mailings.show", mailing_id=mailing_id))
+    flash("A new draft: check who gets it, then send.", "success")
+    return redirect(url_for("mailings.show", mailing_id=child.id))

@@ -1,0 +1,140 @@
+"""Chasing silent recipients: a rule per mailing proposes reminders; a campaigner sends each one.
+
+A reminder is threaded under the first message (In-Reply-To and References), keeps the first
+message's reply address, so an answer to it is matched to the original, and is sent at most once:
+its row is committed before the provider is called.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from flask import current_app
+from sqlalchemy import exists, select
+
+from campaigns.mailings.models import Mailing, Message
+from campaigns.responses.models import Chase, ChaseRule, Response
+from contacts.models import Contact
+from contacts.suppression import is_suppressed
+from core import mail
+from core.db import db, utcnow
+from core.errors import Conflict, NotFound, ValidationError
+
+SILENT_STATES = ("sent", "deferred", "delivered", "opened", "clicked")
+
+
+def add_working_days(start: date, days: int) -> date:
+    """The date `days` working days (Monday to Friday) after `start`."""
+    current, left = start, days
+    while left > 0:
+        current += timedelta(days=1)
+        if current.weekday() < 5:
+            left -= 1
+    return current
+
+
+def set_rule(mailing_id: int, working_days: int, body: str, subject_prefix: str = "Reminder: ") -> ChaseRule:
+    if db.session.get(Mailing, mailing_id) is None:
+        raise NotFound(f"mailing {mailing_id} does not exist")
+    if not 1 <= working_days <= 120:
+        raise ValidationError("working_days", "must be between 1 and 120")
+    if not body.strip():
+        raise ValidationError("body", "write the reminder's text")
+    if len(subject_prefix) > 60:
+        raise ValidationError("subject_prefix", "is longer than 60 characters")
+    rule = db.session.execute(select(ChaseRule).where(ChaseRule.mailing_id == mailing_id)).scalar()
+    if rule is None:
+        rule = ChaseRule(mailing_id=mailing_id)
+        db.session.add(rule)
+    rule.working_days, rule.body, rule.subject_prefix = working_days, body.strip(), subject_prefix
+    db.session.commit()
+    return rule
+
+
+def rule_for(mailing_id: int) -> ChaseRule | None:
+    return db.session.execute(select(ChaseRule).where(ChaseRule.mailing_id == mailing_id)).scalar()
+
+
+@dataclass(frozen=True)
+class Proposal:
+    message: Message
+    contact_name: str | None
+    due_on: date
+
+
+def proposals(mailing_id: int, today: date) -> list[Proposal]:
+    """Recipients with no reply once the rule's working days have passed, and no reminder yet."""
+    rule = rule_for(mailing_id)
+    if rule is None:
+        return []
+    answered = exists().where(Response.message_id == Message.id, Response.kind != "auto_reply")
+    chased = exists().where(Chase.message_id == Message.id)
+    rows = db.session.execute(
+        select(Message, Contact.name).outerjoin(Contact, Contact.id == Message.contact_id)
+        .where(Message.mailing_id == mailing_id, Message.state.in_(SILENT_STATES), Message.sent_at.is_not(None),
+               ~answered, ~chased).order_by(Message.sent_at, Message.id)).all()
+    found = []
+    for message, name in rows:
+        due = add_working_days(message.sent_at.date(), rule.working_days)
+        if due <= today:
+            found.append(Proposal(message, name, due))
+    return found
+
+
+def _envelope(message: Message, mailing: Mailing, rule: ChaseRule) -> mail.Envelope:
+    from campaigns.mailings.compose import Composer, contact_rows
+
+    composer = Composer(mailing, current_app.config)
+    contact = contact_rows([message.contact_id]).get(message.contact_id) if message.contact_id else None
+    contact = {**(contact or {"language": message.language}), "email": message.email}
+    original = composer.envelope(message.key, message.email, contact, message.message_id_header)
+    sent_on = message.sent_at.date().isoformat() if message.sent_at else ""
+    quoted = "\n".join("> " + line for line in original.text.splitlines())
+    return mail.Envelope(
+        to=message.email, subject=f"{rule.subject_prefix}{original.subject}"[:900],
+        text=f"{rule.body}\n\nOn {sent_on} we wrote:\n{quoted}\n", html=None,
+        from_email=mailing.from_email, from_name=mailing.from_name, reply_to=original.reply_to,
+        message_id=mail.new_message_id(mailing.from_email), in_reply_to=message.message_id_header,
+        unsubscribe_url=original.unsubscribe_url, unsubscribe_mailto=original.unsubscribe_mailto)
+
+
+def chase(message_id: int, user_id: int | None = None) -> Chase:
+    """Send one reminder for a message, threaded to it; refuses a second one."""
+    message = db.session.get(Message, message_id)
+    if message is None:
+        raise NotFound(f"message {message_id} does not exist")
+    rule = rule_for(message.mailing_id)
+    if rule is None:
+        raise Conflict("this mailing has no chasing rule")
+    if message.state not in SILENT_STATES or not message.message_id_header:
+        raise Conflict("only a sent message that got no reply can be chased")
+    if is_suppressed(message.email):
+        raise Conflict("this address is suppressed")
+    previous = db.session.execute(select(Chase).where(Chase.message_id == message_id)).scalar()
+    if previous is not None and previous.state != "failed":
+        raise Conflict("a reminder was already sent for this message")
+    if previous is not None:  # the provider refused the last try: a new try replaces it
+        db.session.delete(previous)
+        db.session.flush()
+    envelope = _envelope(message, db.session.get(Mailing, message.mailing_id), rule)
+    record = Chase(message_id=message_id, state="sending", message_id_header=envelope.message_id,
+                   created_by_id=user_id)
+    db.session.add(record)
+    db.session.commit()  # the row exists before the provider hears of it: a crash cannot send twice
+    session = mail.open_session()
+    try:
+        outcome = session.send_many([envelope])[0]
+    finally:
+        session.close()
+    if outcome.kind == mail.SENT:
+        record.state, record.sent_at, record.provider_message_id = "sent", utcnow(), outcome.provider_id
+    else:
+        record.state, record.error = "failed", f"{outcome.kind}: {outcome.reason}"[:300]
+    db.session.commit()
+    return record
+
+
+def chases_for(mailing_id: int) -> list[tuple[Chase, str]]:
+    return list(db.session.execute(select(Chase, Message.email).join(Message, Message.id == Chase.message_id)
+                                   .where(Message.mailing_id == mailing_id).order_by(Chase.id)).all())
+

@@ -1,0 +1,126 @@
+"""Contacts, organisations, tags, saved segments and the suppression list.
+
+Every column a page filters on has an index; the rules that must never break (unique emails, known
+kinds and statuses, a tag once per contact) are constraints in the schema.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, CheckConstraint, Column, Date, ForeignKey, Integer, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.db import Base, UTCDateTime, utcnow
+
+KINDS = ("embassy", "eu_delegation", "ministry", "parliament", "international_body", "media", "ngo")
+KIND_LABELS = {"embassy": "Embassy", "eu_delegation": "EU delegation", "ministry": "Ministry",
+               "parliament": "Parliament", "international_body": "International body", "media": "Media",
+               "ngo": "NGO"}
+STATUSES = ("active", "unsubscribed", "bounced", "complained")
+MAILBOXES = ("personal", "generic")
+SUPPRESSION_REASONS = ("unsubscribed", "bounced", "complained", "erased")
+
+
+def _in(column: str, values: tuple[str, ...], nullable: bool = False) -> str:
+    listed = ", ".join(f"'{v}'" for v in values)
+    return f"{column} IN ({listed})" + (f" OR {column} IS NULL" if nullable else "")
+
+
+contact_tags = Table(
+    "contact_tags",
+    Base.metadata,
+    Column("contact_id", Integer, ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag_id", Integer, ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Tag(Base):
+    __tablename__ = "tags"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+
+
+class Organisation(Base):
+    __tablename__ = "organisations"
+    __table_args__ = (CheckConstraint(_in("kind", KINDS, nullable=True), name="kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str | None] = mapped_column(String(30), index=True)
+    country: Mapped[str | None] = mapped_column(String(2), index=True)
+    city: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(timezone=True), default=utcnow)
+
+    contacts: Mapped[list["Contact"]] = relationship(back_populates="organisation", passive_deletes=True)
+
+
+class Contact(Base):
+    __tablename__ = "contacts"
+    __table_args__ = (
+        CheckConstraint(_in("kind", KINDS, nullable=True), name="kind"),
+        CheckConstraint(_in("status", STATUSES), name="status"),
+        CheckConstraint(_in("mailbox", MAILBOXES, nullable=True), name="mailbox"),
+        CheckConstraint("email = lower(email)", name="email_lower"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="", index=True)
+    salutation: Mapped[str | None] = mapped_column(String(100))
+    position: Mapped[str | None] = mapped_column(String(200))
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="SET NULL"), index=True)
+    kind: Mapped[str | None] = mapped_column(String(30), index=True)
+    country: Mapped[str | None] = mapped_column(String(2), index=True)
+    city: Mapped[str | None] = mapped_column(String(100))
+    language: Mapped[str | None] = mapped_column(String(35), index=True)
+    status: Mapped[str] = mapped_column(String(20), default="active", index=True)
+    mailbox: Mapped[str | None] = mapped_column(String(10))
+    posting_start: Mapped[date | None] = mapped_column(Date)
+    posting_end: Mapped[date | None] = mapped_column(Date, index=True)
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime(timezone=True), index=True)
+    verified_source: Mapped[str | None] = mapped_column(String(200))
+    lawful_basis: Mapped[str | None] = mapped_column(String(200))
+    source: Mapped[str | None] = mapped_column(String(200))
+    notes: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(timezone=True), default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+    organisation: Mapped[Organisation | None] = relationship(back_populates="contacts")
+    tags: Mapped[list[Tag]] = relationship(secondary=contact_tags, order_by=Tag.name)
+
+    @property
+    def tag_names(self) -> list[str]:
+        return [t.name for t in self.tags]
+
+
+class Segment(Base):
+    """A saved audience: a named filter, evaluated live by `segments.audience_query`."""
+
+    __tablename__ = "segments"
+    __table_args__ = (
+        CheckConstraint(_in("kind", KINDS, nullable=True), name="kind"),
+        CheckConstraint(_in("status", STATUSES, nullable=True), name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    tags: Mapped[list] = mapped_column(JSON, default=list)
+    kind: Mapped[str | None] = mapped_column(String(30))
+    country: Mapped[str | None] = mapped_column(String(2))
+    language: Mapped[str | None] = mapped_column(String(35))
+    status: Mapped[str | None] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(timezone=True), default=utcnow)
+
+
+class Suppression(Base):
+    """An address that must never be mailed again, kept only as a keyed hash (survives erasure)."""
+
+    __tablename__ = "suppressions"
+    __table_args__ = (CheckConstraint(_in("reason", SUPPRESSION_REASONS), name="reason"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    reason: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(timezone=True), default=utcnow)

@@ -1,0 +1,142 @@
+"""Real rq worker processes for fault tests: start, SIGKILL (a work horse or a whole worker), restart.
+
+Workers run `python -m flask --app app worker` against the test's own database and Redis, with the
+SendGrid backend pointed at the stand-in. The event relay stands in for the provider's event
+webhook: it hands the stand-in's delayed 'processed' events to the app's event ingestion contract.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+FAST = {  # short leases and quarantine so a test recovers in seconds, not minutes
+    "MAILING_LEASE_SECONDS": "6", "MAILING_QUARANTINE_SECONDS": "3", "MAILING_PUMP_SECONDS": "1",
+    "MAILING_REDISPATCH_SECONDS": "4", "MAILING_BATCH_SIZE": "100", "MAILING_CHUNK": "25",
+    "MAILING_JOB_SECONDS": "30", "SENDGRID_CONNECT_TIMEOUT": "1", "SENDGRID_READ_TIMEOUT": "1.5",
+    "SENDGRID_CONCURRENCY": "8",
+}
+
+
+def worker_env(database_url: str, redis_url: str, standin_url: str, **extra: str) -> dict:
+    env = dict(os.environ)
+    env.update(FAST)
+    env.update({"DATABASE_URL": database_url, "REDIS_URL": redis_url, "MAIL_BACKEND": "sendgrid",
+                "SENDGRID_API_HOST": standin_url, "SENDGRID_API_KEY": "SG.test", "PYTHONUNBUFFERED": "1"})
+    env.update(extra)
+    return env
+
+
+def test_config(redis_url: str, standin_url: str, **extra) -> dict:
+    """The same settings for the test's own app (it prepares, dispatches and reads)."""
+    config = {k: (float(v) if "." in v else int(v)) for k, v in FAST.items()}
+    config.update({"REDIS_URL": redis_url, "MAIL_BACKEND": "sendgrid", "SENDGRID_API_HOST": standin_url,
+                   "SENDGRID_API_KEY": "SG.test"})
+    config.update(extra)
+    return config
+
+
+class Workers:
+    def __init__(self, env: dict, log_dir: Path):
+        self.env, self.log_dir = env, log_dir
+        self.procs: list[subprocess.Popen] = []
+        self.started = 0
+
+    def start(self, n: int = 1) -> None:
+        for _ in range(n):
+            self.started += 1
+            log = open(self.log_dir / f"worker{self.started}.log", "w")
+            self.procs.append(subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "worker"],
+                                               cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                                               start_new_session=True))
+
+    def alive(self) -> list[subprocess.Popen]:
+        self.procs = [p for p in self.procs if p.poll() is None]
+        return self.procs
+
+    @staticmethod
+    def horses(proc: subprocess.Popen) -> list[int]:
+        """Children in a process group of their own: rq's work horses (not its scheduler)."""
+        try:
+            children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
+        except OSError:
+            return []
+        found = []
+        for pid in map(int, children):
+            try:
+                if os.getpgid(pid) == pid:
+                    found.append(pid)
+            except ProcessLookupError:
+                pass
+        return found
+
+    def kill_horse(self, rng) -> bool:
+        candidates = [(p, h) for p in self.alive() for h in self.horses(p)]
+        if not candidates:
+            return False
+        _, horse = rng.choice(candidates)
+        _kill_group(horse)
+        return True
+
+    def kill_worker(self, rng) -> None:
+        procs = self.alive()
+        if not procs:
+            return
+        proc = rng.choice(procs)
+        for horse in self.horses(proc):
+            _kill_group(horse)
+        _kill_group(proc.pid)
+        proc.wait(5)
+
+    def stop(self) -> None:
+        for proc in self.alive():
+            for horse in self.horses(proc):
+                _kill_group(horse)
+            _kill_group(proc.pid)
+            proc.wait(5)
+
+
+def _kill_group(pgid: int) -> None:
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+class EventRelay(threading.Thread):
+    """Delivers the stand-in's delayed events to the app, as the signed event webhook would."""
+
+    def __init__(self, app, standin, every: float = 0.2):
+        super().__init__(daemon=True)
+        self.app, self.standin, self.every = app, standin, every
+        self.halt = threading.Event()
+        self.relayed = 0
+
+    def run(self) -> None:
+        from campaigns.mailings import ledger
+        from core.db import db, utcnow
+
+        while not self.halt.is_set():
+            events = self.standin.due_events()
+            if events:
+                with self.app.app_context():
+                    while True:  # never drop an event: a locked SQLite file only delays it
+                        try:
+                            ledger.mark_provider_seen([k for k, _ in events if k], utcnow())
+                            db.session.commit()
+                            break
+                        except Exception:  # noqa: BLE001 - a locked SQLite file: try again
+                            db.session.rollback()
+                            time.sleep(0.1)
+                    db.session.remove()
+                self.relayed += len(events)
+            self.halt.wait(self.every)
+
+    def stop(self) -> None:
+        self.halt.set()
+        self.join(5)
