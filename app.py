@@ -85,6 +85,7 @@ BLUEPRINTS = (
     "campaigns.mailings",
     "campaigns.responses",
     "campaigns.responses.webhooks",
+    "campaigns.drives",
 )
 API_MODULES = (
     "accounts.api",
@@ -94,6 +95,7 @@ API_MODULES = (
     "campaigns.appeals.api",
     "campaigns.mailings.api",
     "campaigns.responses.api",
+    "campaigns.drives.api",
 )
 
 
@@ -116,6 +118,7 @@ COMMANDS = (
     ("contacts.cli", "contacts_cli"),
     ("core.keys", "keys_cli"),
     ("campaigns.mailings.cli", "mailings_cli"),
+    ("campaigns.drives.cli", "drives_cli"),
 )
 
 

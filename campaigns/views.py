@@ -10,4 +10,8 @@ from core.security import access
 @bp.get("/")
 @access("viewer")
 def dashboard():
-    return render_template("campaigns/dashboard.html")
+    from datetime import date
+
+    from campaigns.responses.services import follow_ups_due
+
+    return render_template("campaigns/dashboard.html", due=follow_ups_due(date.today()), today=date.today())

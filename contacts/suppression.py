@@ -11,7 +11,7 @@ import hmac
 from typing import Iterable
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from contacts.models import STATUSES, SUPPRESSION_REASONS, Contact, Suppression
 from core.db import db
@@ -28,7 +28,7 @@ def _key() -> bytes:
 
 
 def email_hash(email: str, key: bytes | None = None) -> str:
-    return hmac.new(key or _key(), normalise_email(email).encode(), hashlib.sha256).hexdigest()
+    return hmac.digest(key or _key(), normalise_email(email).encode(), "sha256").hex()
 
 
 def hashes_for(emails: Iterable[str]) -> dict[str, str]:
@@ -50,9 +50,13 @@ def suppressed_among(emails: Iterable[str]) -> dict[str, str]:
     by_hash = {h: e for e, h in hashes_for(set(emails)).items()}
     if not by_hash:
         return {}
-    rows = db.session.execute(
-        select(Suppression.email_hash, Suppression.reason).where(Suppression.email_hash.in_(by_hash)))
+    rows = db.session.connection().execute(_SUPPRESSED, {"hashes": list(by_hash)})
     return {by_hash[h]: reason for h, reason in rows}
+
+
+_TABLE = Suppression.__table__
+_SUPPRESSED = (select(_TABLE.c.email_hash, _TABLE.c.reason)
+               .where(_TABLE.c.email_hash.in_(bindparam("hashes", expanding=True))))
 
 
 def suppress(email: str, reason: str) -> None:

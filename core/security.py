@@ -19,6 +19,7 @@ csrf = CSRFProtect()
 LEVELS = ("public", "viewer", "campaigner", "admin")
 RANK = {name: i for i, name in enumerate(LEVELS)}
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+DENIED = "This needs the {level} role or higher; your account is a {role}."
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -160,7 +161,7 @@ def enforce_access():
             abort(401)
         return redirect(url_for("accounts.login", next=request.full_path if request.method == "GET" else None))
     if RANK[role_of(user)] < RANK[level]:
-        abort(403)
+        abort(403, description=DENIED.format(role=role_of(user), level=level))
     return None
 
 

@@ -39,14 +39,14 @@ document.addEventListener("DOMContentLoaded", () => {
     }
     if (mine !== sequence) return; // a newer request is on its way
     const data = await response.json().catch(() => ({}));
-    if (response.ok) {
+    if (response.ok && !data.problems) {
       errors.hidden = true;
       errors.replaceChildren();
       $("preview-subject").textContent = data.subject;
       $("preview-html").innerHTML = data.html; // sanitised on the server: escaped values, nh3-cleaned Markdown
       $("preview-text").textContent = data.text;
       $("preview-status").textContent = "Live preview of the text above (not saved).";
-    } else if (data.problems) {
+    } else if (data && data.problems) {
       showProblems(data.problems);
     }
   };
@@ -55,5 +55,6 @@ document.addEventListener("DOMContentLoaded", () => {
   form.addEventListener("input", later);
   form.addEventListener("change", later);
   $("preview-button").addEventListener("click", (event) => { event.preventDefault(); refresh(); });
-  refresh();
+  // On load, show the letter at once, unless the server has just listed problems or the form is empty.
+  if (errors.hidden && $("subject").value.trim() && $("body").value.trim()) refresh();
 });

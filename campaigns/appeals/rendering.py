@@ -64,7 +64,7 @@ class Rendered:
 
 
 class _Sink(list):
-    __slots__ = ("nonce",)
+    __slots__ = ("nonce", "size")
 
 
 def _as_text(value) -> str:
@@ -79,7 +79,11 @@ def _as_text(value) -> str:
 def _set_aside(context, value) -> str:
     """finalize for the body: keep the value, print a placeholder in its place."""
     sink = context.parent[SINK_KEY]
-    sink.append(_as_text(value))
+    text = _as_text(value)
+    sink.size += len(text)
+    if sink.size > MAX_OUTPUT:  # the values alone would make the letter too large
+        raise SecurityError("the letter is larger than the output limit")
+    sink.append(text)
     return f"{sink.nonce}n{len(sink) - 1}z"
 
 
@@ -145,7 +149,7 @@ class Compiled:
     def render(self, context: dict) -> Rendered:
         budget = IterationBudget()
         sink = _Sink()
-        sink.nonce = self.nonce
+        sink.nonce, sink.size = self.nonce, 0
         base = {"range": BODY_ENV.globals["range"], BUDGET_KEY: budget}
         subject = self._run(self.subject_template, {**base, **context}, "subject")
         if any(c in subject for c in "\r\n\x00"):

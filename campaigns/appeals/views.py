@@ -28,6 +28,8 @@ def _template_or_404(template_id: int):
 
 
 def _editor(template, language: str, form: dict, *, problems=(), errors=None, rendered=None, status=200):
+    """The editor page. A template with problems is shown with 200: the editor is a workbench where
+    problems are normal (browsers log a 4xx page as a console error); nothing was saved."""
     from campaigns.services import list_campaigns
 
     variant = template.variant(language) if template else None
@@ -64,7 +66,7 @@ def new():
                                                 form.get("body", ""), form.get("campaign_id"),
                                                 request.form.getlist("case_ids"))
         except TemplateRejected as exc:
-            return _editor(None, form.get("language") or "en", form, problems=_problems(exc), status=422)
+            return _editor(None, form.get("language") or "en", form, problems=_problems(exc))
         except ValidationError as exc:
             return _editor(None, form.get("language") or "en", form, errors=exc.fields, status=422)
         flash("Template created.", "success")
@@ -122,7 +124,7 @@ def edit(template_id: int, language: str):
     try:
         services.save_variant(template_id, language, form.get("subject", ""), form.get("body", ""))
     except TemplateRejected as exc:
-        return _editor(template, language, form, problems=_problems(exc), status=422)
+        return _editor(template, language, form, problems=_problems(exc))
     except ValidationError as exc:
         return _editor(template, language, form, errors=exc.fields, status=422)
     flash(f"The {language} variant was saved.", "success")
@@ -146,13 +148,13 @@ def preview():
                                     campaign_id=form.get("campaign_id") or (template.campaign_id if template else None),
                                     sender=_sender())
     except TemplateRejected as exc:
-        if wants_json:
-            return jsonify({"problems": _problems(exc)}), 422
-        return _editor(template, language, form, problems=_problems(exc), status=422)
+        if wants_json:  # the preview worked: what it found are the template's problems
+            return jsonify({"problems": _problems(exc)})
+        return _editor(template, language, form, problems=_problems(exc))
     except ValidationError as exc:
         if wants_json:
             return jsonify({"problems": [{"part": f, "line": None, "field": f, "message": r}
-                                         for f, r in exc.fields.items()]}), 422
+                                         for f, r in exc.fields.items()]})
         return _editor(template, language, form, errors=exc.fields, status=422)
     if wants_json:
         return jsonify({"subject": rendered.subject, "html": rendered.html, "text": rendered.text})

@@ -66,16 +66,40 @@ class CaseFields:
 
     @classmethod
     def from_input(cls, data: dict) -> "CaseFields":
-        status = (data.get("status") or "detained").strip()
-        if status not in STATUSES:
-            raise ValidationError("status", f"must be one of {', '.join(STATUSES)}")
-        arrest_date = parse_date(data.get("arrest_date"), "arrest_date")
-        if arrest_date and arrest_date > date.today():
-            raise ValidationError("arrest_date", "is in the future")
-        return cls(name=_text(data, "name", 200, required=True, line=True), alias=_text(data, "alias", 200, line=True),
-                   public=_truthy(data.get("public")), status=status, charges=_text(data, "charges", 2000),
-                   arrest_date=arrest_date, place_of_detention=_text(data, "place_of_detention", 300, line=True),
-                   summary=_text(data, "summary", 10_000))
+        """Every field checked at once, so a form shows all its problems together."""
+        values, problems = {}, {}
+
+        def check(field, fn):
+            try:
+                values[field] = fn()
+            except ValidationError as exc:
+                problems.update(exc.fields)
+
+        check("name", lambda: _text(data, "name", 200, required=True, line=True))
+        check("alias", lambda: _text(data, "alias", 200, line=True))
+        check("status", lambda: _status(data.get("status")))
+        check("charges", lambda: _text(data, "charges", 2000))
+        check("arrest_date", lambda: _arrest_date(data.get("arrest_date")))
+        check("place_of_detention", lambda: _text(data, "place_of_detention", 300, line=True))
+        check("summary", lambda: _text(data, "summary", 10_000))
+        if problems:
+            field, reason = next(iter(problems.items()))
+            raise ValidationError(field, reason, problems)
+        return cls(public=_truthy(data.get("public")), **values)
+
+
+def _status(value) -> str:
+    status = (value or "detained").strip()
+    if status not in STATUSES:
+        raise ValidationError("status", f"must be one of {', '.join(STATUSES)}")
+    return status
+
+
+def _arrest_date(value) -> date | None:
+    arrest_date = parse_date(value, "arrest_date")
+    if arrest_date and arrest_date > date.today():
+        raise ValidationError("arrest_date", "is in the future")
+    return arrest_date
 
 
 def create_case(data: dict) -> Case:

@@ -159,8 +159,8 @@ def mailto_link(drive: Drive, language: str, copy_token: str | None) -> str | No
         return None
     query = f"subject={quote(letter.title)}&body={quote(letter.body)}"
     if copy_token:
-        query += f"&bcc={quote(copy_address(copy_token), safe='@+')}"
-    return "mailto:" + ",".join(quote(e, safe="@+") for e in emails) + "?" + query
+        query += f"&bcc={quote(copy_address(copy_token), safe='@')}"
+    return "mailto:" + ",".join(quote(e, safe="@") for e in emails) + "?" + query
 
 
 def record_copy(address: str) -> bool:

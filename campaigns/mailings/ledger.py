@@ -96,8 +96,12 @@ def claim(mailing_id: int, ids: list[int], limit: int, lease_until: datetime, no
     pick = (select(m.id).where(m.mailing_id == mailing_id, m.state == "queued", m.provider_seen_at.is_(None),
                                m.id.in_(ids)).order_by(m.id).limit(limit))
     if db.session.get_bind().dialect.name == "postgresql":
-        pick = pick.with_for_update(skip_locked=True)
-    stmt = (update(Message.__table__).where(m.id.in_(pick.scalar_subquery()), m.state == "queued")
+        # A locking CTE runs once; an IN (subquery) may be re-run by the planner and pass the limit.
+        picked = pick.with_for_update(skip_locked=True).cte("picked")
+        chosen = m.id == picked.c.id
+    else:  # SQLite: one writer at a time, and the IN list is built once
+        chosen = m.id.in_(pick.scalar_subquery())
+    stmt = (update(Message.__table__).where(chosen, m.state == "queued")
             .values(state="sending", attempts=m.attempts + 1, lease_until=lease_until, updated_at=now)
             .returning(m.id, m.attempts, m.email, m.contact_id, m.language, m.key, m.message_id_header))
     rows = db.session.execute(stmt).all()

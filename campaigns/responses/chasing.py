@@ -18,7 +18,7 @@ from contacts.models import Contact
 from contacts.suppression import is_suppressed
 from core import mail
 from core.db import db, utcnow
-from core.errors import Conflict, NotFound, ValidationError
+from core.errors import Conflict, DomainError, NotFound, ValidationError
 
 SILENT_STATES = ("sent", "deferred", "delivered", "opened", "clicked")
 
@@ -81,21 +81,37 @@ def proposals(mailing_id: int, today: date) -> list[Proposal]:
     return found
 
 
-def _envelope(message: Message, mailing: Mailing, rule: ChaseRule) -> mail.Envelope:
+def _original(message: Message, mailing: Mailing) -> tuple[str, str]:
+    """The first message's subject and text, rendered again from its template (or the mailing's name)."""
+    if mailing.template_id is None:
+        return mailing.name, ""
     from campaigns.mailings.compose import Composer, contact_rows
 
-    composer = Composer(mailing, current_app.config)
     contact = contact_rows([message.contact_id]).get(message.contact_id) if message.contact_id else None
     contact = {**(contact or {"language": message.language}), "email": message.email}
-    original = composer.envelope(message.key, message.email, contact, message.message_id_header)
+    try:
+        original = Composer(mailing, current_app.config).envelope(message.key, message.email, contact,
+                                                                  message.message_id_header)
+    except DomainError:  # the template changed or went away: remind without quoting
+        return mailing.name, ""
+    return original.subject, original.text
+
+
+def _envelope(message: Message, mailing: Mailing, rule: ChaseRule) -> mail.Envelope:
+    subject, text = _original(message, mailing)
     sent_on = message.sent_at.date().isoformat() if message.sent_at else ""
-    quoted = "\n".join("> " + line for line in original.text.splitlines())
+    quoted = "\n".join("> " + line for line in text.splitlines())
+    body = f"{rule.body}\n\nOn {sent_on} we wrote:\n{quoted}\n" if quoted else f"{rule.body}\n"
+    domain = mail.domain_of(mailing.reply_to or mailing.from_email)
+    base = current_app.config["PUBLIC_BASE_URL"]
+    from campaigns.mailings.compose import unsubscribe_token
+
     return mail.Envelope(
-        to=message.email, subject=f"{rule.subject_prefix}{original.subject}"[:900],
-        text=f"{rule.body}\n\nOn {sent_on} we wrote:\n{quoted}\n", html=None,
-        from_email=mailing.from_email, from_name=mailing.from_name, reply_to=original.reply_to,
+        to=message.email, subject=f"{rule.subject_prefix}{subject}"[:900], text=body, html=None,
+        from_email=mailing.from_email, from_name=mailing.from_name, reply_to=f"reply+{message.key}@{domain}",
         message_id=mail.new_message_id(mailing.from_email), in_reply_to=message.message_id_header,
-        unsubscribe_url=original.unsubscribe_url, unsubscribe_mailto=original.unsubscribe_mailto)
+        unsubscribe_url=f"{base}/unsubscribe/{unsubscribe_token(message.key)}",
+        unsubscribe_mailto=f"unsubscribe+{message.key}@{domain}")
 
 
 def chase(message_id: int, user_id: int | None = None) -> Chase:

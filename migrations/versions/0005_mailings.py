@@ -1,7 +1,7 @@
 """mailings and messages
 
 Revision ID: 0005_mailings
-Revises: 0001_foundation
+Revises: 0002_contacts, 0003_cases
 Create Date: 2026-11-29 19:30:00
 
 """
@@ -13,9 +13,11 @@ import core.db
 
 # revision identifiers, used by Alembic.
 revision = '0005_mailings'
-down_revision = '0001_foundation'
+# A merge of the two revisions whose tables ours reference: Alembic 1.20 cannot apply a sibling branch
+# of 0001 that `depends_on` other siblings (it fails with KeyError: '0001_foundation').
+down_revision = ('0002_contacts', '0003_cases')
 branch_labels = None
-depends_on = ('0002_contacts', '0003_cases')
+depends_on = None
 
 
 def upgrade():

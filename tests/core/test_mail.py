@@ -19,8 +19,8 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def envelope(to="envoy@example.org", key="k3y", **kw) -> mail.Envelope:
-    return mail.Envelope(to=to, subject="Free Aigul", text="Dear envoy", html="<p>Dear envoy</p>",
+def envelope(to="envoy@example.org", key="k3y", subject="Free Aigul", **kw) -> mail.Envelope:
+    return mail.Envelope(to=to, subject=subject, text="Dear envoy", html="<p>Dear envoy</p>",
                          from_email="campaigns@example.net", from_name="Campaign", key=key,
                          reply_to=f"reply+{key}@example.net", message_id=mail.new_message_id("campaigns@example.net", key),
                          unsubscribe_url=f"https://app.example.net/unsubscribe/{'t' * 90}",

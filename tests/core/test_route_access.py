@@ -7,15 +7,17 @@ Path parameters get a dummy value; a denied request must be denied before the vi
   public                -> allowed for everyone
   anonymous, web page   -> 302 to the sign-in page
   anonymous, API        -> 401
-  signed in, too low    -> 403
+  signed in, too low    -> 403 with the access check's message
   high enough           -> allowed (anything but those three, and never a server error)
+
+A 403 from the view itself (a webhook refusing a bad signature) is the view's own business.
 """
 from __future__ import annotations
 
 import uuid
 
 import pytest
-from werkzeug.routing import FloatConverter, IntegerConverter, UUIDConverter
+from werkzeug.routing import AnyConverter, FloatConverter, IntegerConverter, UUIDConverter
 
 from core.security import LEVELS, RANK, SAFE_METHODS, rule_for
 from tests.conftest import csrf_token
@@ -28,7 +30,10 @@ def fill(rule) -> str:
     values = {}
     for name in rule.arguments:
         converter = rule._converters[name]
-        values[name] = next((v for kind, v in DUMMY if isinstance(converter, kind)), "so_dummy-value")
+        if isinstance(converter, AnyConverter):
+            values[name] = sorted(converter.items)[0]
+        else:
+            values[name] = next((v for kind, v in DUMMY if isinstance(converter, kind)), "so_dummy-value")
     return rule.build(values, append_unknown=False)[1]
 
 
@@ -52,8 +57,8 @@ def outcome(response, is_api: bool) -> str:
         return "sign-in"
     if is_api and response.status_code == 401:
         return "401"
-    if response.status_code == 403:
-        return "403"
+    if response.status_code == 403 and "role or higher; your account is a" in response.get_data(as_text=True):
+        return "403"  # the access check's own refusal (a webhook's bad signature is the view's)
     return "allowed"
 
 
@@ -83,15 +88,24 @@ class Walker:
         path = fill(rule)
         if rule.endpoint.startswith("api."):
             headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
-            return self.web.open(path, method=method, headers=headers, json={} if method != "GET" else None)
-        data = None if method == "GET" else {"csrf_token": self.csrf}
-        return self.web.open(path, method=method, data=data)
+            response = self.web.open(path, method=method, headers=headers, json={} if method != "GET" else None)
+        else:
+            response = self.web.open(path, method=method, data=None if method == "GET" else {"csrf_token": self.csrf})
+        response.get_data()
+        response.close()  # a streamed body (CSV export) keeps its context until it is closed
+        return response
 
     def signed_in(self) -> bool:
         return self.role == "anonymous" or self.web.get("/account").status_code == 200
 
 
-def test_every_route_answers_every_role_as_its_rule_declares(app, auth):
+def test_every_route_answers_every_role_as_its_rule_declares(config):
+    from app import create_app
+    from tests.conftest import AuthActions
+
+    # A view that raises answers 500 here (as in production) and is reported with the rest.
+    app = create_app({**config, "PROPAGATE_EXCEPTIONS": False})
+    auth = AuthActions(app, app.test_client())
     walkers = {role: Walker(app, auth, role) for role in ROLES}
     mismatches, walked = [], 0
     for rule, method in cases(app):
@@ -101,17 +115,16 @@ def test_every_route_answers_every_role_as_its_rule_declares(app, auth):
         for role, walker in walkers.items():
             response = walker.request(rule, method)
             got = outcome(response, is_api)
-            if got != expected(role, level, is_api) and not is_api and not walker.signed_in():
-                walker.sign_in()  # an earlier route (sign-out, password change...) ended the session
-                response = walker.request(rule, method)
-                got = outcome(response, is_api)
+            if role != "anonymous" and response.status_code == 302 and not walker.signed_in():
+                # The route ended the session (sign-out, password change...): it ran, so it was
+                # allowed; the access check itself never ends a session. Sign in again for the next.
+                got = "allowed"
+                walker.sign_in()
             want = expected(role, level, is_api)
             if got != want or response.status_code >= 500:
                 mismatches.append(f"{method} {rule.rule} as {role}: expected {want}, got "
                                   f"{response.status_code} {response.headers.get('Location', '')}")
             walked += 1
-            if not walker.signed_in():
-                walker.sign_in()
     assert not mismatches, "\n".join(mismatches)
     assert walked >= 4 * 20  # the walk really covered the app
 

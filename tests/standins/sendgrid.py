@@ -85,6 +85,11 @@ def validate(body) -> list[dict]:
     return errors
 
 
+class Server(ThreadingHTTPServer):
+    request_queue_size = 512  # many workers connect at once
+    daemon_threads = True
+
+
 class SendgridStandin:
     def __init__(self, faults: Faults | None = None, seed: int = 0, log_path: str | None = None,
                  keep_bodies: bool = False):
@@ -97,8 +102,7 @@ class SendgridStandin:
         self.log_path = log_path
         self.keep_bodies = keep_bodies
         self._events: list[tuple[float, str, str]] = []  # (due, key, email)
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.server.daemon_threads = True
+        self.server = Server(("127.0.0.1", 0), self._handler())
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
@@ -226,8 +230,7 @@ def main() -> None:
     args = parser.parse_args()
     standin = SendgridStandin(Faults(latency=(args.latency, args.latency)))
     standin.server.server_close()
-    standin.server = ThreadingHTTPServer(("127.0.0.1", args.port), standin._handler())
-    standin.server.daemon_threads = True
+    standin.server = Server(("127.0.0.1", args.port), standin._handler())
     print(f"listening on http://127.0.0.1:{args.port}", flush=True)
     try:
         standin.server.serve_forever()

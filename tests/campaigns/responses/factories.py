@@ -23,8 +23,13 @@ def make_mailing(app, recipients: int = 3, state: str = "sent", case_ids=(), sen
     from core.db import db
 
     with app.app_context():
-        orgs = [Organisation(name=f"Embassy of {c}", kind="embassy", country=c) for c in ("DE", "FR")]
-        db.session.add_all(orgs)
+        orgs = []
+        for country in ("DE", "FR"):
+            org = db.session.execute(db.select(Organisation).where(Organisation.country == country)).scalar()
+            if org is None:
+                org = Organisation(name=f"Embassy of {country}", kind="embassy", country=country)
+                db.session.add(org)
+            orgs.append(org)
         db.session.flush()
         mailing = Mailing(name=name, status="done", from_email="campaign@outreach.example", case_ids=list(case_ids),
                           started_at=sent_at)

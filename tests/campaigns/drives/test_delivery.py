@@ -1,0 +1,200 @@
+"""Delivery to targets: the compiled letter as a PDF, digests of only the new signatures, mailto copies."""
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from tests.campaigns.drives.helpers import make_contact, make_drive, outbox, sign
+
+
+def _pdf_text(data: bytes) -> str:
+    from fpdf import FPDF  # noqa: F401  (fpdf2 writes it; pypdf-free check below)
+    import re
+    import zlib
+
+    # Read the text back out of the PDF's content streams (fpdf2 writes hex glyph ids with a ToUnicode map).
+    streams = re.findall(rb"stream\r?\n(.*?)\r?\nendstream", data, re.S)
+    out = []
+    for raw in streams:
+        try:
+            out.append(zlib.decompress(raw))
+        except zlib.error:
+            out.append(raw)
+    return b"\n".join(out).decode("latin-1")
+
+
+def _deliveries(app):
+    from sqlalchemy import select
+
+    from campaigns.drives.models import DriveDelivery
+    from core.db import db
+
+    with app.app_context():
+        return [(d.kind, d.email, d.signatures, d.named, d.state) for d in
+                db.session.execute(select(DriveDelivery).order_by(DriveDelivery.id)).scalars()]
+
+
+def _signers(client):
+    sign(client, name="Aigerim Nurlanovna", display="full", consent="1")
+    sign(client, name="Secret Person", city="Almaty", display="anonymous", consent="1")
+    sign(client, name="Quiet Person", display="full", consent=None)
+
+
+def _attachment(message) -> bytes:
+    [part] = [p for p in message.iter_attachments()]
+    assert part.get_content_type() == "application/pdf"
+    return part.get_content()
+
+
+def test_the_compiled_letter_reaches_each_target_with_a_pdf(app, client, runner):
+    make_contact(app, "envoy@embassy.example", language="en")
+    make_contact(app, "posol@embassy.example", language="ru")
+    make_contact(app, "other@example.org", tags=("media",))
+    make_drive(app, audience={"tags": ["eu"]})
+    _signers(client)
+    result = runner.invoke(args=["drives", "digest", "--drive", "1"])
+    assert "2 sent, 0 failed" in result.output, result.output
+    mails = {m["To"]: m for m in outbox(app)}
+    assert set(mails) == {"envoy@embassy.example", "posol@embassy.example"}
+    english = mails["envoy@embassy.example"]
+    assert english["Subject"] == "Free Aigerim"
+    assert "3 people signed this letter" in english.get_body(("plain",)).get_content()
+    assert mails["posol@embassy.example"]["Subject"] == "Свободу Айгерим"
+    pdf = _attachment(english)
+    assert pdf.startswith(b"%PDF")
+    from campaigns.drives.delivery import compile_for
+    from campaigns.drives.models import Drive
+    from core.db import db
+
+    with app.app_context():
+        drive = db.session.get(Drive, 1)
+        doc = compile_for(drive, [("Aigerim Nurlanovna", "Almaty", "KZ", "full", True),
+                                  ("Secret Person", "Almaty", "KZ", "anonymous", True),
+                                  ("Quiet Person", "Almaty", "KZ", "full", False)], "en", 3, False)
+    assert doc.named == ["Aigerim Nurlanovna, Almaty, Kazakhstan", "name withheld for safety"]
+    assert doc.note == "and 1 more who asked that only their number be passed on"
+    assert _deliveries(app) == [("compiled", "envoy@embassy.example", 3, 2, "sent"),
+                                ("compiled", "posol@embassy.example", 3, 2, "sent")]
+
+
+def test_digests_carry_only_new_signatures(app, client, runner):
+    make_contact(app, "envoy@embassy.example")
+    make_drive(app, audience={"tags": ["eu"]})
+    _signers(client)
+    runner.invoke(args=["drives", "digest", "--drive", "1"])
+    nothing_new = runner.invoke(args=["drives", "digest", "--drive", "1"])
+    assert "0 sent" in nothing_new.output
+    sign(client, name="Late Signer")
+    runner.invoke(args=["drives", "digest", "--drive", "1"])
+    latest = outbox(app)[-1]
+    assert latest["Subject"] == "Another 1 people signed: Free Aigerim"
+    assert "1 more people signed this letter since our last message" in latest.get_body(("plain",)).get_content()
+    assert [d[0] for d in _deliveries(app)] == ["compiled", "digest"]
+    assert _deliveries(app)[1][2] == 1
+
+
+def test_the_scheduled_digest_waits_for_the_interval(app, client, runner):
+    make_contact(app, "envoy@embassy.example")
+    make_drive(app, audience={"tags": ["eu"]}, digest_days=7)
+    sign(client)
+    runner.invoke(args=["drives", "digest", "--drive", "1"])
+    sign(client, name="Another One")
+    assert runner.invoke(args=["drives", "digest"]).output == ""  # not due yet
+    from sqlalchemy import update
+
+    from campaigns.drives.models import DriveDelivery
+    from core.db import db, utcnow
+    from datetime import timedelta
+
+    with app.app_context():
+        db.session.execute(update(DriveDelivery).values(created_at=utcnow() - timedelta(days=8)))
+        db.session.commit()
+    assert "1 sent" in runner.invoke(args=["drives", "digest"]).output
+
+
+def test_the_pdf_holds_cyrillic_and_kazakh_letters(app):
+    from campaigns.drives.pdf import Compiled, render_pdf
+
+    data = render_pdf(Compiled(heading="Ашық хат", title="Свободу Айгерим", body="Құрметті елші,\n\nПросим.",
+                               named=["Әсел Қайратқызы, Алматы", "имя скрыто ради безопасности"], note="",
+                               summary="Письмо подписали: 2"))
+    assert data.startswith(b"%PDF") and b"SourceSansPro" in data
+    assert len(data) < 200_000  # the font is subset, not embedded whole
+
+
+@pytest.mark.parametrize("backend", ["sendgrid"])
+def test_the_compiled_letter_goes_through_the_sendgrid_stand_in(database_url, tmp_path, backend):
+    from tests.standins.sendgrid import SendgridStandin
+
+    from app import create_app
+
+    with SendgridStandin(keep_bodies=True) as standin:
+        app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "REDIS_URL": None,
+                          "OUTBOX_DIR": str(tmp_path / "outbox"), "MAIL_BACKEND": backend,
+                          "SENDGRID_API_KEY": "SG.test", "SENDGRID_API_HOST": standin.url,
+                          "MAIL_FROM": "letters@solidarity.example"})
+        client = app.test_client()
+        make_contact(app, "envoy@embassy.example")
+        make_contact(app, "posol@embassy.example", language="ru")
+        make_drive(app, audience={"tags": ["eu"]})
+        _signers(client)
+        with app.app_context():
+            from campaigns.drives.delivery import deliver_drive
+
+            report = deliver_drive(1)
+        assert (report.sent, report.failed) == (2, 0)
+        assert sorted(standin.recipients()) == ["envoy@embassy.example", "posol@embassy.example"]
+        body = standin.accepted[0].body
+        [attachment] = body["attachments"]
+        assert attachment["type"] == "application/pdf" and attachment["filename"] == "free-aigerim-1.pdf"
+        import base64
+
+        assert base64.b64decode(attachment["content"]).startswith(b"%PDF")
+        assert all(d[4] == "sent" for d in _deliveries(app))
+        with app.app_context():
+            from core.db import db
+
+            db.session.remove()
+            db.engine.dispose()
+
+
+def test_mailto_drives_offer_the_letter_in_the_signers_own_mail_and_count_the_copy(app, client):
+    make_contact(app, "envoy@embassy.example")
+    make_drive(app, audience={"tags": ["eu"]}, delivery="mailto")
+    page = sign(client).get_data(as_text=True)
+    assert "Send the letter from your own mail too" in page
+    import html
+    import re
+    from urllib.parse import parse_qs, unquote, urlsplit
+
+    href = html.unescape(re.search(r'href="(mailto:[^"]+)"', page).group(1))
+    parts = urlsplit(href)
+    assert unquote(parts.path) == "envoy@embassy.example"
+    query = parse_qs(parts.query)
+    assert query["subject"] == ["Free Aigerim"] and "We ask you to visit Aigerim" in query["body"][0]
+    [bcc] = query["bcc"]
+    assert bcc.startswith("drive-copy+")
+    with app.app_context():
+        from campaigns.drives.delivery import record_copy
+
+        assert record_copy(bcc) and record_copy(bcc)
+        assert not record_copy("drive-copy+unknown@localhost")
+    assert [d[0] for d in _deliveries(app)] == ["mailto"]
+
+
+def test_campaigners_start_a_delivery_from_the_drive_page(app, client, auth):
+    make_contact(app, "envoy@embassy.example")
+    make_drive(app, audience={"tags": ["eu"]})
+    sign(client)
+    auth.login("campaigner")
+    from tests.conftest import csrf_token
+
+    page = client.get("/campaign-drives/1").get_data(as_text=True)
+    assert "Deliver to targets" in page
+    response = client.post("/campaign-drives/1/deliver", data={"csrf_token": csrf_token(client, "/campaign-drives/1")})
+    assert response.status_code == 302
+    page = client.get("/campaign-drives/1").get_data(as_text=True)
+    assert "envoy@embassy.example" in page and "compiled" in page
+    assert len(outbox(app)) == 1
+    assert io is not None
