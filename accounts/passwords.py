@@ -4,6 +4,8 @@ from __future__ import annotations
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from werkzeug.security import check_password_hash
+
 from core.errors import ValidationError
 
 # OWASP Password Storage Cheat Sheet: argon2id, m=19 MiB, t=2, p=1 at least. We use 46 MiB, t=1.
@@ -12,6 +14,8 @@ MIN_LENGTH = 12
 MAX_LENGTH = 256
 # A dummy hash to spend the same time when the account does not exist (no user enumeration).
 _DUMMY = _hasher.hash("no such account, same cost")
+# Werkzeug's formats (its default scrypt is below OWASP's cost): accepted once, then rehashed.
+_LEGACY = ("scrypt:", "pbkdf2:")
 
 
 def check_policy(password: str) -> None:
@@ -27,6 +31,8 @@ def hash_password(password: str) -> str:
 
 
 def verify(stored: str | None, password: str) -> bool:
+    if stored and stored.startswith(_LEGACY):  # imported or older hashes; upgraded at sign-in
+        return check_password_hash(stored, password)
     try:
         return _hasher.verify(stored or _DUMMY, password) and stored is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):

@@ -231,25 +231,28 @@ def _merge_within(batch: list[tuple[int, dict]]) -> list[tuple[int, dict]]:
     return list(by_email.values())
 
 
-def insert_rows(conn, table, rows: list[dict], per_statement: int = 500) -> None:
-    """INSERT many rows with multi-row VALUES, converting values with the columns' own bind processors.
+def insert_rows(conn, table, rows: list[dict]) -> None:
+    """INSERT many rows the fastest way the database offers: COPY on PostgreSQL, executemany elsewhere.
 
-    The same work as `conn.execute(table.insert(), rows)`, without SQLAlchemy building a parameter
-    dictionary per row: at 100,000 rows that bookkeeping costs more than the database does.
+    Values go through the columns' own bind processors, as `conn.execute(table.insert(), rows)` would,
+    without SQLAlchemy building a parameter dictionary per row: at 100,000 rows that bookkeeping
+    costs more than the database does. Runs on the session's connection, inside its transaction.
     """
     dialect = conn.dialect
     columns = list(rows[0])
     processors = [table.c[c].type.dialect_impl(dialect).bind_processor(dialect) for c in columns]
-    mark = "?" if dialect.paramstyle == "qmark" else "%s"
-    row_marks = "(" + ", ".join([mark] * len(columns)) + ")"
+    values = [tuple(p(row[c]) if p else row[c] for c, p in zip(columns, processors)) for row in rows]
     quote = dialect.identifier_preparer.quote
-    head = f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) VALUES "
-    for start in range(0, len(rows), per_statement):
-        chunk = rows[start:start + per_statement]
-        params: list = []
-        for row in chunk:
-            params += [p(row[c]) if p else row[c] for c, p in zip(columns, processors)]
-        conn.exec_driver_sql(head + ", ".join([row_marks] * len(chunk)), tuple(params))
+    names = ", ".join(quote(c) for c in columns)
+    if dialect.name == "postgresql":
+        cursor = conn.connection.dbapi_connection.cursor()
+        with cursor.copy(f"COPY {quote(table.name)} ({names}) FROM STDIN") as copy:
+            for row in values:
+                copy.write_row(row)
+        cursor.close()
+        return
+    marks = ", ".join(["?" if dialect.paramstyle == "qmark" else "%s"] * len(columns))
+    conn.exec_driver_sql(f"INSERT INTO {quote(table.name)} ({names}) VALUES ({marks})", values)
 
 
 def _by_keys(changes: list[dict]) -> dict[tuple, list[dict]]:

@@ -129,7 +129,8 @@ def fresh_login_required(minutes: int = 10):
             if request.blueprint != "api":
                 fresh = session.get(FRESH_AT)
                 if not isinstance(fresh, (int, float)) or time.time() - fresh > minutes * 60:
-                    return redirect(url_for("accounts.reauth", next=request.full_path))
+                    here = request.full_path if request.query_string else request.path
+                    return redirect(url_for("accounts.reauth", next=here))
             return view(*args, **kwargs)
 
         return wrapper

@@ -5,7 +5,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from core.queue import QUEUES, redis_connection
+from core.queue import QUEUES, redis_connection, share_app_with_work_horses
 
 
 @click.command("worker")
@@ -18,6 +18,7 @@ def worker_command(burst: bool, queues: tuple[str, ...]) -> None:
         raise click.ClickException("REDIS_URL is not set: without Redis, jobs run in-process and need no worker")
     from rq import Queue, Worker
 
+    share_app_with_work_horses(current_app._get_current_object())
     conn = redis_connection()
     qs = [Queue(name, connection=conn, serializer="rq.serializers.JSONSerializer") for name in (queues or QUEUES)]
     Worker(qs, connection=conn, serializer="rq.serializers.JSONSerializer").work(burst=burst, with_scheduler=True)

@@ -165,6 +165,10 @@ class Inspector:
             self.refuse(node, f"the {what} '{node.name}' is not allowed{hint}")
         if node.dyn_args is not None or node.dyn_kwargs is not None:
             self.refuse(node, "*args and **kwargs are not allowed")
+        for arg in list(node.args) + [kw.value for kw in node.kwargs]:
+            if isinstance(arg, nodes.Const) and isinstance(arg.value, str) and (
+                    arg.value.startswith("_") or "._" in arg.value):
+                self.refuse(node, f"the {what} '{node.name}' cannot reach names starting with an underscore")
 
     def check_call(self, node: nodes.Call, scope: dict) -> None:
         target = node.node

@@ -111,10 +111,15 @@ def _parse(env: AppealSandbox, part: str, source: str):
         tree = env.parse(source)
     except TemplateSyntaxError as exc:
         raise TemplateRejected(part, [Problem(exc.lineno, None, exc.message or "syntax error")]) from None
+    except RecursionError:
+        raise TemplateRejected(part, [Problem(None, None, "the template is nested too deeply")]) from None
     problems, fields = inspect(tree, source, links_checked=(part == "body"))
     if problems:
         raise TemplateRejected(part, problems)
-    return env.from_string(source), fields
+    try:
+        return env.from_string(source), fields
+    except RecursionError:
+        raise TemplateRejected(part, [Problem(None, None, "the template is nested too deeply")]) from None
 
 
 def compile_template(subject: str, body_markdown: str, language: str = "en") -> "Compiled":

@@ -6,7 +6,7 @@ there, so the case page is honest ("no mailing has cited this case yet") rather 
 """
 from __future__ import annotations
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from campaigns.appeals.models import AppealTemplate, template_cases
 from core.db import db
@@ -28,14 +28,18 @@ def _mailing_models():
     return Mailing, Message
 
 
-def _citing_condition(Mailing, case_id: int):
-    conditions = []
-    if hasattr(Mailing, "case_id"):
-        conditions.append(Mailing.case_id == case_id)
+def _citing_mailing_ids(Mailing, case_id: int) -> list[int]:
+    """Mailings that named the case (`case_ids`/`case_id`) or sent an appeal citing it."""
+    ids: set[int] = set()
     if hasattr(Mailing, "template_id"):
-        conditions.append(Mailing.template_id.in_(
-            select(template_cases.c.template_id).where(template_cases.c.case_id == case_id)))
-    return or_(*conditions) if conditions else None
+        citing = select(template_cases.c.template_id).where(template_cases.c.case_id == case_id)
+        ids.update(db.session.execute(select(Mailing.id).where(Mailing.template_id.in_(citing))).scalars())
+    if hasattr(Mailing, "case_id"):
+        ids.update(db.session.execute(select(Mailing.id).where(Mailing.case_id == case_id)).scalars())
+    if hasattr(Mailing, "case_ids"):  # a JSON list: read once and filter here, the same on every database
+        ids.update(mid for mid, named in db.session.execute(select(Mailing.id, Mailing.case_ids))
+                   if case_id in (named or []))
+    return sorted(ids)
 
 
 def mailings_citing(case_id: int) -> list:
@@ -43,10 +47,10 @@ def mailings_citing(case_id: int) -> list:
     Mailing, _ = _mailing_models()
     if Mailing is None:
         return []
-    condition = _citing_condition(Mailing, case_id)
-    if condition is None:
+    ids = _citing_mailing_ids(Mailing, case_id)
+    if not ids:
         return []
-    return list(db.session.execute(select(Mailing).where(condition).order_by(Mailing.id.desc())).scalars())
+    return list(db.session.execute(select(Mailing).where(Mailing.id.in_(ids)).order_by(Mailing.id.desc())).scalars())
 
 
 def informed_contact_ids(case_id: int) -> list[int]:
@@ -54,10 +58,10 @@ def informed_contact_ids(case_id: int) -> list[int]:
     Mailing, Message = _mailing_models()
     if Mailing is None or Message is None:
         return []
-    condition = _citing_condition(Mailing, case_id)
-    if condition is None:
+    ids = _citing_mailing_ids(Mailing, case_id)
+    if not ids:
         return []
-    stmt = (select(Message.contact_id).join(Mailing, Mailing.id == Message.mailing_id)
-            .where(condition, Message.contact_id.is_not(None), Message.state.in_(INFORMED_STATES))
+    stmt = (select(Message.contact_id).where(Message.mailing_id.in_(ids), Message.contact_id.is_not(None),
+                                            Message.state.in_(INFORMED_STATES))
             .distinct().order_by(Message.contact_id))
     return list(db.session.execute(stmt).scalars())

@@ -67,7 +67,7 @@ def show(case_id: int):
                            informed=citations.informed_contact_ids(case.id) if update else [],
                            appeals=citations.appeals_citing(case.id),
                            mailings=[_mailing_row(m) for m in citations.mailings_citing(case.id)],
-                           compose_url=_link("mailings.new", case_id=case.id))
+                           compose_url=_link("mailings.compose", case_id=case.id))
 
 
 def _link(endpoint: str, **values) -> str | None:

@@ -116,10 +116,11 @@ def choose_language(requested: str | None, accept_languages, default: str) -> st
     """`?lang=` wins, then the browser's Accept-Language, then the drive's own language."""
     if requested in LANGUAGES:
         return requested
-    best = accept_languages.best_match(LANGUAGES) if accept_languages else None
-    if best:
-        return best
-    return default if default in LANGUAGES else "en"
+    for value, _quality in accept_languages or ():  # best first; "ru-RU" means Russian
+        primary = value.split("-")[0].lower()
+        if primary in LANGUAGES:
+            return primary
+    return default if default in LANGUAGES or default == "" else "en"
 
 
 def words(language: str) -> dict[str, str]:

@@ -5,7 +5,8 @@ Russian or Kazakh by `?lang=` or the browser's Accept-Language, and usable witho
 """
 from __future__ import annotations
 
-from flask import jsonify, render_template, request
+from flask import abort, jsonify, render_template, request
+from flask_wtf.csrf import generate_csrf
 
 from campaigns.drives import bp, signatures
 from campaigns.drives.cases import public_cases
@@ -16,29 +17,44 @@ from core.db import utcnow
 from core.errors import Conflict, NotFound
 from core.security import access
 
+CSRF_SLOT = "\x00csrf\x00"  # where a cached page takes each reader's own CSRF token
+
 
 def _language(drive) -> str:
     return choose_language(request.args.get("lang") or request.form.get("lang"), request.accept_languages,
                            drive.default_language)
 
 
-def _page(drive, lang: str, *, form=None, errors=None, limits=None, status: int = 200):
+def _page(drive, lang: str, *, form=None, errors=None, limits=None, status: int = 200, csrf_value=None):
     w = words(lang)
     count, recent = signatures.public_stats(drive.id, drive.slug)
     shown = [(public_name(name, city, display, w), city if display != "anonymous" else "")
              for name, city, display in recent]
     percent = min(100, count * 100 // drive.goal) if drive.goal else 0
     html = render_template(
-        "drives/public.html", drive=drive, letter=drive.letter(lang), lang=lang, w=w, count=count,
+        "drives/public.html", drive=drive, slug=drive.slug, letter=drive.letter(lang), lang=lang, w=w, count=count,
         percent=percent, recent=shown, cases=public_cases(drive.id), countries=countries(lang),
         languages=[(code, LANGUAGE_NAMES[code]) for code in LANGUAGES], form=form or {}, errors=errors or {},
-        limits=limits or {}, is_open=drive.is_open(utcnow().date()), honeypot=HONEYPOT)
+        limits=limits or {}, is_open=drive.is_open(utcnow().date()), honeypot=HONEYPOT,
+        csrf_value=csrf_value or generate_csrf())
     return html, status
 
 
-def _message(drive, lang: str, key: str, status: int, mailto: str | None = None):
+def _cached_page(slug: str):
+    """The page as most readers get it: rendered once per language every moment, the CSRF token put in."""
+    preferred = choose_language(request.args.get("lang"), request.accept_languages, "")
+    html = signatures.cached_page(slug, preferred)
+    if html is None:
+        drive = _drive_or_404(slug)
+        lang = preferred or drive.default_language
+        html, _ = _page(drive, lang, csrf_value=CSRF_SLOT)
+        signatures.keep_page(slug, preferred, html)
+    return html.replace(CSRF_SLOT, generate_csrf(), 1)
+
+
+def _message(slug: str, title: str, lang: str, key: str, status: int, mailto: str | None = None):
     w = words(lang)
-    return render_template("drives/message.html", drive=drive, lang=lang, w=w, message=w[key],
+    return render_template("drives/message.html", slug=slug, title=title, lang=lang, w=w, message=w[key],
                            mailto=mailto), status
 
 
@@ -46,42 +62,46 @@ def _drive_or_404(slug: str):
     try:
         return signatures.drive_by_slug(slug)
     except NotFound:
-        from flask import abort
-
         abort(404)
 
 
 @bp.route("/drives/<slug>", methods=["GET", "POST"])
 @access("public")
 def public_page(slug: str):
-    drive = _drive_or_404(slug)
-    if request.method == "GET" and request.args.get("format") == "json":
+    if request.method == "GET" and request.args.get("format") != "json":
+        return _cached_page(slug)
+    if request.method == "GET":
+        drive = _drive_or_404(slug)
         count, _ = signatures.public_stats(drive.id, drive.slug)
         return jsonify({"signatures": count, "goal": drive.goal})
-    lang = _language(drive)
-    if request.method == "GET":
-        return _page(drive, lang)
+    try:
+        info = signatures.drive_info(slug)
+    except NotFound:
+        abort(404)
+    lang = choose_language(request.args.get("lang") or request.form.get("lang"), request.accept_languages,
+                           info.default_language)
     if is_bot(request.form):  # looks like success to the bot; nothing is stored
-        return _message(drive, lang, "thanks", 200)
+        return _message(slug, info.title(lang), lang, "thanks", 200)
     try:
         data = parse_sign_form(request.form, lang, country_names(lang))
         result = signatures.sign(slug, data, request.remote_addr or "unknown")
     except SignFormError as exc:
-        return _page(drive, lang, form=request.form, errors=exc.fields, limits=exc.limits, status=422)
+        return _page(_drive_or_404(slug), lang, form=request.form, errors=exc.fields, limits=exc.limits, status=422)
     except signatures.RateLimited:
-        return _message(drive, lang, "too_many", 429)
+        return _message(slug, info.title(lang), lang, "too_many", 429)
     except Conflict:
-        return _message(drive, lang, "closed", 409)
+        return _message(slug, info.title(lang), lang, "closed", 409)
     key = {"counted": "thanks", "held": "held", "check_mail": "check_mail"}[result.outcome]
-    return _message(drive, lang, key, 200, mailto=_mailto(drive, lang, result.copy_token))
+    mailto = _mailto(slug, lang, result.copy_token) if info.delivery == "mailto" else None
+    return _message(slug, info.title(lang), lang, key, 200, mailto=mailto)
 
 
-def _mailto(drive, lang: str, copy_token: str | None) -> str | None:
-    if drive.delivery != "mailto" or not copy_token:
+def _mailto(slug: str, lang: str, copy_token: str | None) -> str | None:
+    if not copy_token:
         return None
     from campaigns.drives.delivery import mailto_link
 
-    return mailto_link(drive, lang, copy_token)
+    return mailto_link(signatures.drive_by_slug(slug), lang, copy_token)
 
 
 @bp.route("/drives/<slug>/confirm/<token>", methods=["GET", "POST"])
@@ -91,12 +111,13 @@ def confirm(slug: str, token: str):
     drive = _drive_or_404(slug)
     lang = _language(drive)
     if request.method == "GET":
-        return render_template("drives/confirm.html", drive=drive, lang=lang, w=words(lang), token=token)
+        return render_template("drives/confirm.html", slug=slug, lang=lang, w=words(lang), token=token)
+    title = (drive.letter(lang).title if drive.letter(lang) else drive.title)
     try:
         signature = signatures.confirm(slug, token)
     except NotFound:
-        return _message(drive, lang, "bad_token", 404)
-    return _message(drive, lang, "confirmed", 200, mailto=_mailto(drive, lang, signature.copy_token))
+        return _message(slug, title, lang, "bad_token", 404)
+    return _message(slug, title, lang, "confirmed", 200, mailto=_mailto(slug, lang, signature.copy_token))
 
 
 @bp.app_template_filter("drive_number")

@@ -60,10 +60,43 @@ def _fields(data: SignInput) -> dict:
             "consent": data.consent, "language": data.language}
 
 
-def sign(slug: str, data: SignInput, address: str) -> SignResult:
-    """Add (or, for a known address, update) a signature; mail a confirmation link when needed."""
+@dataclass(frozen=True)
+class DriveInfo:
+    """What signing and the thank-you page need of a drive, cached per process for a moment."""
+
+    id: int
+    slug: str
+    default_language: str
+    delivery: str
+    open: bool
+    titles: dict
+
+    def title(self, language: str) -> str:
+        return self.titles.get(language) or self.titles.get(self.default_language) or next(
+            iter(self.titles.values()), "")
+
+
+def drive_info(slug: str) -> DriveInfo:
+    cache = current_app.extensions.setdefault("drives_info", {})
+    hit = cache.get(slug)
+    now = time.monotonic()
+    if hit and hit[0] > now:
+        return hit[1]
     drive = drive_by_slug(slug)
-    if not drive.is_open(utcnow().date()):
+    info = DriveInfo(drive.id, drive.slug, drive.default_language, drive.delivery, drive.is_open(utcnow().date()),
+                     {letter.language: letter.title for letter in drive.letters})
+    cache[slug] = (now + current_app.config.get("DRIVE_STATS_SECONDS", 2.0), info)
+    return info
+
+
+def sign(slug: str, data: SignInput, address: str) -> SignResult:
+    """Add (or, for a known address, update) a signature; mail a confirmation link when needed.
+
+    The public counter catches up within DRIVE_STATS_SECONDS: signing does not empty the cache, so a
+    busy drive's page is not recounted after every signature.
+    """
+    drive = drive_info(slug)
+    if not drive.open:
         raise Conflict("this drive is closed")
     verdict, reason = limits.check(drive.id, address)
     if verdict == limits.REJECT:
@@ -71,25 +104,26 @@ def sign(slug: str, data: SignInput, address: str) -> SignResult:
     moderation = "held" if verdict == limits.HOLD else "visible"
     if data.email is None:
         signature = Signature(drive_id=drive.id, confirmed_at=utcnow(), moderation=moderation,
-                              held_reason=reason, copy_token=_copy_token(drive), **_fields(data))
+                              held_reason=reason, copy_token=_copy_token(drive.delivery), **_fields(data))
         db.session.add(signature)
+        db.session.flush()
+        result = SignResult("held" if reason else "counted", signature.id, signature.copy_token)
         db.session.commit()
-        forget_cached(drive.slug)
-        return SignResult("held" if reason else "counted", signature.id, signature.copy_token)
-    signature = _sign_with_email(drive, data, moderation, reason)
+        return result
+    signature_id = _sign_with_email(drive.id, data, moderation, reason)
     from core.queue import enqueue
 
-    enqueue("campaigns.drives.jobs.send_confirmation", signature.id, queue="mail")
-    return SignResult("check_mail", signature.id, None)
+    enqueue("campaigns.drives.jobs.send_confirmation", signature_id, queue="mail")
+    return SignResult("check_mail", signature_id, None)
 
 
-def _sign_with_email(drive: Drive, data: SignInput, moderation: str, reason: str | None) -> Signature:
+def _sign_with_email(drive_id: int, data: SignInput, moderation: str, reason: str | None) -> int:
     lookup = email_lookup_hash(data.email)
     for _attempt in range(2):
         existing = db.session.execute(select(Signature).where(
-            Signature.drive_id == drive.id, Signature.email_hash == lookup)).scalar_one_or_none()
+            Signature.drive_id == drive_id, Signature.email_hash == lookup)).scalar_one_or_none()
         if existing is None:
-            signature = Signature(drive_id=drive.id, email=data.email, email_hash=lookup, moderation=moderation,
+            signature = Signature(drive_id=drive_id, email=data.email, email_hash=lookup, moderation=moderation,
                                   held_reason=reason, **_fields(data))
             db.session.add(signature)
         elif existing.confirmed_at is None:
@@ -101,15 +135,17 @@ def _sign_with_email(drive: Drive, data: SignInput, moderation: str, reason: str
             signature = existing  # counted: the change waits for the address to confirm it
             signature.pending, signature.email = _fields(data), data.email
         try:
+            db.session.flush()
+            signature_id = signature.id
             db.session.commit()
-            return signature
+            return signature_id
         except IntegrityError:  # the same address signed in a parallel request: update that row
             db.session.rollback()
     raise Conflict("this signature is being changed in another request; try again")
 
 
-def _copy_token(drive: Drive) -> str | None:
-    return secrets.token_hex(16) if drive.delivery == "mailto" else None
+def _copy_token(delivery: str) -> str | None:
+    return secrets.token_hex(16) if delivery == "mailto" else None
 
 
 def issue_confirmation(signature_id: int) -> tuple[Signature, str] | None:
@@ -137,7 +173,7 @@ def confirm(slug: str, token: str) -> Signature:
         signature.confirmed_at = utcnow()
     drive = db.session.get(Drive, signature.drive_id)
     if signature.copy_token is None:
-        signature.copy_token = _copy_token(drive)
+        signature.copy_token = _copy_token(drive.delivery)
     signature.email, signature.confirm_hash = None, None
     db.session.commit()
     forget_cached(slug)
@@ -184,8 +220,23 @@ def public_stats(drive_id: int, slug: str) -> tuple[int, list[tuple[str, str, st
     return value
 
 
+def cached_page(slug: str, language: str) -> str | None:
+    hit = current_app.extensions.setdefault("drives_pages", {}).get((slug, language))
+    return hit[1] if hit and hit[0] > time.monotonic() else None
+
+
+def keep_page(slug: str, language: str, html: str) -> None:
+    ttl = current_app.config.get("DRIVE_STATS_SECONDS", 2.0)
+    current_app.extensions.setdefault("drives_pages", {})[(slug, language)] = (time.monotonic() + ttl, html)
+
+
 def forget_cached(slug: str) -> None:
+    """After a write in this process; other processes catch up within DRIVE_STATS_SECONDS."""
     current_app.extensions.setdefault("drives_stats", {}).pop(slug, None)
+    current_app.extensions.setdefault("drives_info", {}).pop(slug, None)
+    pages = current_app.extensions.setdefault("drives_pages", {})
+    for key in [k for k in pages if k[0] == slug]:
+        pages.pop(key, None)
 
 
 def signature_page(drive_id: int, moderation: str | None, page: int, per_page: int = 50) -> tuple[list, bool]:

@@ -6,6 +6,7 @@ single run would not. The database is the truth; Redis only carries work and sha
 from __future__ import annotations
 
 import logging
+import secrets
 import time
 from datetime import timedelta
 
@@ -20,7 +21,8 @@ from core.db import db, utcnow
 from core.queue import enqueue, redis_connection
 
 log = logging.getLogger(__name__)
-PUMP_KEY = "mailings:pump:alive"
+PUMP_KEY = "mailings:pump:queued"
+PUMP_KEY_TTL = 600  # a pump job waits in the queue at most this long behind deliveries
 DELIVER = "campaigns.mailings.jobs.deliver_batch"
 PUMP = "campaigns.mailings.jobs.pump"
 
@@ -88,11 +90,12 @@ def deliver_batch(mailing_id: int, message_ids: list[int]) -> dict:
             shaky = sum(o.kind == mail.AMBIGUOUS for o in outcomes)
             strikes = strikes + 1 if shaky * 2 >= len(outcomes) else 0
             if strikes:
-                time.sleep(ledger.backoff(strikes, base=0.5, cap=30))
+                time.sleep(ledger.backoff(strikes, base=cfg["MAILING_RETRY_SECONDS"] / 4, cap=30))
     finally:
         session.close()
     if _redis() is not None:
         dispatch(mailing_id)  # keep the window full without waiting for the pump
+        ensure_pump()
     return tally
 
 
@@ -114,7 +117,7 @@ def _deliver_chunk(mailing_id, pending, want, composer, session):
     now = utcnow()
     for (c, _, _), outcome in zip(sendable, outcomes):
         state, hold = ledger.outcome_state(outcome, c.attempts, now, cfg["MAILING_QUARANTINE_SECONDS"],
-                                           cfg["MAILING_UNSAFE_NO_QUARANTINE"])
+                                           cfg["MAILING_UNSAFE_NO_QUARANTINE"], retry_base=cfg["MAILING_RETRY_SECONDS"])
         results.append(ledger.Result(c.id, c.attempts, state, outcome.provider_id, outcome.reason, hold))
     ledger.write_results(results, now)
     db.session.commit()
@@ -174,16 +177,44 @@ def _dispatch_once(mailing_id: int) -> int:
     return len(ids)
 
 
-def pump() -> dict:
-    """The periodic rq job: schedule the next tick first (a kill mid-run loses nothing), then run."""
+def pump(chain: str = "") -> dict:
+    """The periodic job, without rq's scheduler (a killed worker holds its lock for minutes).
+
+    Each pump job first queues its successor, so a kill at any instant leaves one waiting. When the
+    period has not passed yet it returns at once if other jobs are waiting (their workers keep busy
+    and the successor comes round after them) and only sleeps on an idle worker. The chain ends when
+    no mailing is sending or scheduled; sending, resuming and `mailings pump` start it again.
+    """
+    cfg = current_app.config
     redis = _redis()
-    if redis is not None:
-        every = current_app.config["MAILING_PUMP_SECONDS"]
-        if not redis.set(PUMP_KEY + ":tick", "1", nx=True, px=int(every * 500)):
-            return {"skipped": 1}  # another tick ran a moment ago: this chain ends here
-        redis.set(PUMP_KEY, "1", ex=int(every * 3) + 1)
-        enqueue(PUMP, queue="default", delay_seconds=every)
+    if redis is None:
+        return run_pump()
+    every = cfg["MAILING_PUMP_SECONDS"]
+    current = (redis.get(PUMP_KEY) or b"").decode()
+    if current and current != chain:
+        return {"stale": 1}  # another chain took over; this one ends
+    if not _active():
+        redis.delete(PUMP_KEY)
+        return {"idle": 1}
+    redis.set(PUMP_KEY, chain, ex=PUMP_KEY_TTL)
+    enqueue(PUMP, chain, queue="mail")
+    wait = float(redis.get(PUMP_KEY + ":last") or 0) + every - time.time()
+    if wait > 0:
+        from rq import Queue
+
+        if Queue("mail", connection=redis).count > 1:
+            return {"later": 1}
+        time.sleep(min(wait, every))
+    if not redis.set(PUMP_KEY + ":tick", "1", nx=True, px=int(every * 900)):
+        return {"skipped": 1}  # another chain's tick just ran
+    redis.set(PUMP_KEY + ":last", repr(time.time()))
     return run_pump()
+
+
+def _active() -> bool:
+    found = db.session.execute(select(Mailing.id).where(Mailing.status.in_(("sending", "scheduled"))).limit(1)).first()
+    db.session.commit()
+    return found is not None
 
 
 def run_pump() -> dict:
@@ -219,10 +250,11 @@ def finish_done(mailing_ids: list[int]) -> None:
 
 
 def ensure_pump() -> None:
-    """Start the pump's chain of scheduled ticks unless one is alive (in-process: run it now)."""
+    """Start the pump's chain unless a pump job is waiting (in-process: run it now)."""
     redis = _redis()
     if redis is None:
         pump()
         return
-    if redis.set(PUMP_KEY, "1", nx=True, ex=int(current_app.config["MAILING_PUMP_SECONDS"] * 3) + 1):
-        enqueue(PUMP, queue="default")
+    chain = secrets.token_hex(8)
+    if redis.set(PUMP_KEY, chain, nx=True, ex=PUMP_KEY_TTL):
+        enqueue(PUMP, chain, queue="mail")

@@ -62,7 +62,8 @@ def backoff(attempt: int, base: float = 2.0, cap: float = 300.0, rng: random.Ran
 
 
 def outcome_state(outcome: mail.Outcome, attempts: int, now: datetime, quarantine: float,
-                  unsafe_no_quarantine: bool = False, rng: random.Random | None = None) -> tuple[str, datetime | None]:
+                  unsafe_no_quarantine: bool = False, rng: random.Random | None = None,
+                  retry_base: float = 2.0) -> tuple[str, datetime | None]:
     """The state a claimed message moves to after one attempt, and until when it is held there."""
     if outcome.kind == mail.SENT:
         return "sent", None
@@ -72,7 +73,7 @@ def outcome_state(outcome: mail.Outcome, attempts: int, now: datetime, quarantin
         return "queued", None  # certainly not accepted
     if unsafe_no_quarantine:  # the deliberately broken variant the fault test must catch
         return "queued", None
-    return "unknown", now + timedelta(seconds=quarantine + backoff(attempts, rng=rng))
+    return "unknown", now + timedelta(seconds=quarantine + backoff(attempts, base=retry_base, rng=rng))
 
 
 def settled_state(state: str, lease_expired: bool, provider_seen: bool, mailing_cancelled: bool) -> str:

@@ -16,8 +16,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 FAST = {  # short leases and quarantine so a test recovers in seconds, not minutes
-    "MAILING_LEASE_SECONDS": "6", "MAILING_QUARANTINE_SECONDS": "3", "MAILING_PUMP_SECONDS": "1",
-    "MAILING_REDISPATCH_SECONDS": "4", "MAILING_BATCH_SIZE": "100", "MAILING_CHUNK": "25",
+    "MAILING_LEASE_SECONDS": "4", "MAILING_QUARANTINE_SECONDS": "2", "MAILING_PUMP_SECONDS": "0.5",
+    "MAILING_REDISPATCH_SECONDS": "3", "MAILING_RETRY_SECONDS": "0.25", "MAILING_BATCH_SIZE": "100", "MAILING_CHUNK": "25",
     "MAILING_JOB_SECONDS": "30", "SENDGRID_CONNECT_TIMEOUT": "1", "SENDGRID_READ_TIMEOUT": "1.5",
     "SENDGRID_CONCURRENCY": "8",
 }
@@ -32,7 +32,7 @@ def worker_env(database_url: str, redis_url: str, standin_url: str, **extra: str
     return env
 
 
-def test_config(redis_url: str, standin_url: str, **extra) -> dict:
+def app_config(redis_url: str, standin_url: str, **extra) -> dict:
     """The same settings for the test's own app (it prepares, dispatches and reads)."""
     config = {k: (float(v) if "." in v else int(v)) for k, v in FAST.items()}
     config.update({"REDIS_URL": redis_url, "MAIL_BACKEND": "sendgrid", "SENDGRID_API_HOST": standin_url,

@@ -11,11 +11,12 @@ import os
 import random
 import time
 from collections import Counter
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select, text
 
-from tests.faults.harness import EventRelay, Workers, test_config, worker_env
+from tests.faults.harness import EventRelay, Workers, app_config, worker_env
 from tests.standins.sendgrid import Faults, SendgridStandin
 
 SIZE = int(os.environ.get("FAULT_RECIPIENTS", "1000"))
@@ -33,7 +34,7 @@ def _chaos_run(config, redis_url, tmp_path, size: int, seed: int, unsafe: bool, 
     rng = random.Random(seed)
     extra = {"MAILING_UNSAFE_NO_QUARANTINE": "1"} if unsafe else {}
     with SendgridStandin(Faults(**FAULTS), seed=seed, log_path=str(tmp_path / "standin.jsonl")) as standin:
-        app = create_app({**config, **test_config(redis_url, standin.url, MAILING_UNSAFE_NO_QUARANTINE=unsafe)})
+        app = create_app({**config, **app_config(redis_url, standin.url, MAILING_UNSAFE_NO_QUARANTINE=unsafe)})
         with app.app_context():
             if db.engine.dialect.name == "sqlite":  # readers must not block the workers' writes
                 with db.engine.connect() as conn:
@@ -42,7 +43,9 @@ def _chaos_run(config, redis_url, tmp_path, size: int, seed: int, unsafe: bool, 
             # A rate of size/6 s spreads the send over several seconds of chaos.
             mailing_id = make_mailing(rate=max(600, size * 10))
             expected = set(db.session.execute(select(Message.email)).scalars())  # empty: not prepared yet
-        workers = Workers(worker_env(config["SQLALCHEMY_DATABASE_URI"], redis_url, standin.url, **extra), tmp_path)
+        logs = Path(os.environ.get("FAULT_LOG_DIR") or tmp_path)
+        logs.mkdir(parents=True, exist_ok=True)
+        workers = Workers(worker_env(config["SQLALCHEMY_DATABASE_URI"], redis_url, standin.url, **extra), logs)
         relay = EventRelay(app, standin)
         relay.start()
         workers.start(2)
@@ -81,13 +84,17 @@ def _wait_done(app, mailing_id: int, timeout: float) -> str:
     from campaigns.mailings import services
     from core.db import db
 
-    deadline = time.monotonic() + timeout
+    start = time.monotonic()
+    deadline = start + timeout
     while time.monotonic() < deadline:
         with app.app_context():
             p = services.progress(mailing_id)
             db.session.remove()
         if p["status"] in ("done", "cancelled"):
+            print(f"done {time.monotonic() - start:.1f}s after the chaos")
             return p["status"]
+        if int(time.monotonic() - start) % 3 == 0:
+            print(f"{time.monotonic() - start:5.1f}s {p['status']} { {k: v for k, v in p['counts'].items() if v} }")
         time.sleep(0.5)
     return p["status"]
 

@@ -118,6 +118,9 @@ PAYLOADS = [
     "{% include 'base.html' %}",
     "{% extends 'base.html' %}",
     "{% import 'x' as y %}",
+    "{{ cases|sort(attribute='__class__') }}",
+    "{{ cases|map(attribute='name.__class__')|list }}",
+    "{{ cases|sum(attribute='name._x') }}",
 ]
 
 
@@ -162,6 +165,11 @@ def test_the_sandbox_alone_refuses_payloads_and_runs_nothing(payload):
         body = BODY_ENV.from_string(payload)
         Compiled(SUBJECT_ENV.from_string("s"), body, "en", frozenset(), payload).render(data)
     assert Canary.fired is False
+
+
+def test_absurd_nesting_is_refused_not_crashing():
+    with pytest.raises(TemplateRejected):
+        render("{{ " + "(" * 5000 + "1" + ")" * 5000 + " }}")
 
 
 def test_the_sandbox_has_no_loader_and_only_range():

@@ -49,11 +49,17 @@ def test_the_list_filters_by_status(client, auth):
     assert "Detained Person" in page and "Released Person" not in page
 
 
-def test_confidential_cases_say_so(client, auth):
+def test_confidential_cases_say_so_and_each_view_is_audited(client, auth, app):
+    from core.audit import search
+
     auth.login("campaigner")
     location = create_case(client, alias="Prisoner A").headers["Location"]
     page = client.get(location).get_data(as_text=True)
     assert "confidential: not for public pages" in page and "Prisoner A (Ivan Petrov)" in page
+    with app.app_context():
+        events, _ = search(action="case.view_confidential")
+        assert [(e.target, e.actor_email) for e in events] == [
+            (f"case:{location.rsplit('/', 1)[1]}", "campaigner@example.org")]
 
 
 def test_viewers_read_but_cannot_create(client, auth, app):

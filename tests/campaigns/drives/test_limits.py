@@ -51,7 +51,7 @@ def test_limits_counted_in_redis(database_url, tmp_path, redis_url):
     from app import create_app
 
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "REDIS_URL": redis_url,
-                      "OUTBOX_DIR": str(tmp_path / "outbox"), "DRIVE_LIMITS": LIMITS})
+                      "OUTBOX_DIR": str(tmp_path / "outbox"), "DRIVE_STATS_SECONDS": 0, "DRIVE_LIMITS": LIMITS})
     _check_limits(app, app.test_client())
     import redis
 

@@ -14,10 +14,11 @@ def test_a_message_with_its_events_and_responses(app, client, auth):
     m = made["messages"][0]
     post_events(client, [event("delivered", m, 5), event("open", m, 7, sg_machine_open=True)])
     inbound(client, f"From: a@x.example\nTo: reply+{m['key']}@o.example\nSubject: Re\nMessage-ID: <z@x>\n", text="Ok")
-    body = client.get(f"/api/v1/messages/{m['id']}", headers=bearer(auth.token("viewer"))).get_json()
+    token = auth.token("viewer")
+    body = client.get(f"/api/v1/messages/{m['id']}", headers=bearer(token)).get_json()
     assert body["state"] == "replied" and [e["kind"] for e in body["events"]] == ["delivered", "open"]
     assert body["events"][1]["machine"] is True and len(body["response_ids"]) == 1
-    assert client.get("/api/v1/messages/999999", headers=bearer(auth.token("viewer"))).status_code == 404
+    assert client.get("/api/v1/messages/999999", headers=bearer(token)).status_code == 404
 
 
 def test_logging_and_listing_responses(app, client, auth):
