@@ -89,15 +89,14 @@ def make_batches(recipients, batches: int, size: int, duplicates: float, rng: ra
 def serve(url: str, public_key: str, port_queue, threaded: bool) -> None:
     from werkzeug.serving import WSGIRequestHandler, make_server
 
+    import logging
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one log line per request is noise here
     WSGIRequestHandler.protocol_version = "HTTP/1.1"  # keep-alive, as SendGrid's poster uses
     server = make_server("127.0.0.1", 0, app_for(url, public_key), threaded=threaded,
                          request_handler=WSGIRequestHandler)
     port_queue.put(server.server_port)
     server.serve_forever()
-
-
-class Quiet:
-    pass
 
 
 def post_all(port: int, bodies: list[bytes], headers: list[dict], concurrency: int) -> list[dict]:

@@ -54,14 +54,23 @@ def filters_from_args(args) -> Filters:
         raise ValidationError("kind", f"must be one of {', '.join(KINDS)}")
     if status and status not in STATUSES:
         raise ValidationError("status", f"must be one of {', '.join(STATUSES)}")
-    country = clean_country(text("country")) or "" if text("country") else ""
-    language = clean_language(text("language")) or "" if text("language") else ""
+    country = _checked("country", clean_country, text("country"))
+    language = _checked("language", clean_language, text("language"))
     tags = tuple(t.strip() for t in args.getlist("tag") if t.strip()) if hasattr(args, "getlist") else ()
     org, seg = text("organisation_id"), text("segment_id")
     return Filters(q=text("q")[:200], tags=tags, kind=kind, country=country, language=language, status=status,
                    organisation_id=int(org) if org.isdigit() else None,
                    needs_checking=text("needs_checking") in ("1", "on", "true", "yes"),
                    segment_id=int(seg) if seg.isdigit() else None)
+
+
+def _checked(field: str, clean, raw: str) -> str:
+    if not raw:
+        return ""
+    try:
+        return clean(raw)
+    except ValueError as exc:
+        raise ValidationError(field, str(exc)) from None
 
 
 def needs_checking_clause(today: date | None = None):

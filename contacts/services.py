@@ -145,9 +145,10 @@ def save_contact(data: ContactData, contact_id: int | None = None) -> Contact:
                  "mailbox", "posting_start", "posting_end", "verified_at", "verified_source", "lawful_basis",
                  "source", "notes"):
         setattr(contact, name, clean[name])
-    contact.organisation = organisation_named(clean["organisation"])
-    contact.tags = tags_named(clean["tags"])
     db.session.add(contact)
+    with db.session.no_autoflush:
+        contact.organisation = organisation_named(clean["organisation"])
+        contact.tags = tags_named(clean["tags"])
     if clean["email"] and clean["status"] != "active":
         suppress(clean["email"], clean["status"])
     try:
@@ -201,7 +202,7 @@ def all_tags() -> list[str]:
 def organisations_with_counts() -> list[tuple[Organisation, int]]:
     stmt = (select(Organisation, func.count(Contact.id)).outerjoin(Contact)
             .group_by(Organisation.id).order_by(Organisation.name))
-    return list(db.session.execute(stmt).tuples())
+    return [tuple(row) for row in db.session.execute(stmt)]
 
 
 def get_organisation(organisation_id: int) -> Organisation:

@@ -12,6 +12,7 @@ LANGUAGE_NAMES = {"en": "English", "ru": "Русский", "kk": "Қазақша
 
 STRINGS: dict[str, dict[str, str]] = {
     "en": {
+        "expired": "The form had expired: please check it and send it again.",
         "open_letter": "Open letter", "another": "Another {n} people signed",
         "n_signed": "{n} people signed this letter", "n_new": "{n} more people signed this letter since our last message",
         "unnamed": "and {n} more who asked that only their number be passed on",
@@ -44,6 +45,7 @@ STRINGS: dict[str, dict[str, str]] = {
                      "If you did not sign, ignore this message: nothing will be published.",
     },
     "ru": {
+        "expired": "Форма устарела: проверьте её и отправьте ещё раз.",
         "open_letter": "Открытое письмо", "another": "Ещё {n} человек подписали",
         "n_signed": "Письмо подписали: {n}", "n_new": "С нашего прошлого письма подписали ещё: {n}",
         "unnamed": "и ещё {n} человек, попросивших передать только их число",
@@ -77,6 +79,7 @@ STRINGS: dict[str, dict[str, str]] = {
                      "Если вы не подписывали, просто удалите это письмо: ничего не будет опубликовано.",
     },
     "kk": {
+        "expired": "Форманың мерзімі өтті: тексеріп, қайта жіберіңіз.",
         "open_letter": "Ашық хат", "another": "Тағы {n} адам қол қойды",
         "n_signed": "Хатқа қол қойғандар: {n}", "n_new": "Соңғы хатымыздан бері тағы қол қойғандар: {n}",
         "unnamed": "және тек санын беруді сұраған тағы {n} адам",

@@ -2,11 +2,16 @@
 
 Self-contained (its own small layout and stylesheet, no script, nothing from elsewhere), in English,
 Russian or Kazakh by `?lang=` or the browser's Accept-Language, and usable without JavaScript.
+
+Supporters get no cookie: instead of the session-bound CSRF token, the forms here carry a signed,
+dated form token. A cross-site post could only make a visitor sign a letter the attacker could sign
+directly; what matters here is that a reader who blocks cookies can still sign, that nothing on the
+page tells one supporter's visits from another's, and that the rate limits stop floods.
 """
 from __future__ import annotations
 
-from flask import abort, jsonify, render_template, request
-from flask_wtf.csrf import generate_csrf
+from flask import abort, current_app, jsonify, render_template, request
+from itsdangerous import BadData, URLSafeTimedSerializer
 
 from campaigns.drives import bp, signatures
 from campaigns.drives.cases import public_cases
@@ -15,9 +20,24 @@ from campaigns.drives.models import LANGUAGES
 from campaigns.drives.signing import HONEYPOT, SignFormError, is_bot, parse_sign_form, public_name
 from core.db import utcnow
 from core.errors import Conflict, NotFound
-from core.security import access
+from core.security import access, csrf_exempt
 
-CSRF_SLOT = "\x00csrf\x00"  # where a cached page takes each reader's own CSRF token
+FORM_TOKEN_AGE = 2 * 24 * 3600  # a page left open for a day or two still signs
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key, salt="drives.form")
+
+
+def form_token(slug: str) -> str:
+    return _serializer().dumps(slug)
+
+
+def _form_token_ok(slug: str) -> bool:
+    try:
+        return _serializer().loads(request.form.get("form_token", ""), max_age=FORM_TOKEN_AGE) == slug
+    except BadData:
+        return False
 
 
 def _language(drive) -> str:
@@ -25,7 +45,7 @@ def _language(drive) -> str:
                            drive.default_language)
 
 
-def _page(drive, lang: str, *, form=None, errors=None, limits=None, status: int = 200, csrf_value=None):
+def _page(drive, lang: str, *, form=None, errors=None, limits=None, status: int = 200):
     w = words(lang)
     count, recent = signatures.public_stats(drive.id, drive.slug)
     shown = [(public_name(name, city, display, w), city if display != "anonymous" else "")
@@ -36,20 +56,20 @@ def _page(drive, lang: str, *, form=None, errors=None, limits=None, status: int 
         percent=percent, recent=shown, cases=public_cases(drive.id), countries=countries(lang),
         languages=[(code, LANGUAGE_NAMES[code]) for code in LANGUAGES], form=form or {}, errors=errors or {},
         limits=limits or {}, is_open=drive.is_open(utcnow().date()), honeypot=HONEYPOT,
-        csrf_value=csrf_value or generate_csrf())
+        form_token=form_token(drive.slug))
     return html, status
 
 
 def _cached_page(slug: str):
-    """The page as most readers get it: rendered once per language every moment, the CSRF token put in."""
+    """The page as most readers get it: rendered once per language every moment."""
     preferred = choose_language(request.args.get("lang"), request.accept_languages, "")
     html = signatures.cached_page(slug, preferred)
     if html is None:
         drive = _drive_or_404(slug)
         lang = preferred or drive.default_language
-        html, _ = _page(drive, lang, csrf_value=CSRF_SLOT)
+        html, _ = _page(drive, lang)
         signatures.keep_page(slug, preferred, html)
-    return html.replace(CSRF_SLOT, generate_csrf(), 1)
+    return html
 
 
 def _message(slug: str, title: str, lang: str, key: str, status: int, mailto: str | None = None):
@@ -67,6 +87,7 @@ def _drive_or_404(slug: str):
 
 @bp.route("/drives/<slug>", methods=["GET", "POST"])
 @access("public")
+@csrf_exempt
 def public_page(slug: str):
     if request.method == "GET" and request.args.get("format") != "json":
         return _cached_page(slug)
@@ -82,6 +103,8 @@ def public_page(slug: str):
                            info.default_language)
     if is_bot(request.form):  # looks like success to the bot; nothing is stored
         return _message(slug, info.title(lang), lang, "thanks", 200)
+    if not _form_token_ok(slug):  # stale or forged: show the form again, filled in, with a fresh token
+        return _page(_drive_or_404(slug), lang, form=request.form, errors={"form": "expired"}, status=400)
     try:
         data = parse_sign_form(request.form, lang, country_names(lang))
         result = signatures.sign(slug, data, request.remote_addr or "unknown")
@@ -106,12 +129,16 @@ def _mailto(slug: str, lang: str, copy_token: str | None) -> str | None:
 
 @bp.route("/drives/<slug>/confirm/<token>", methods=["GET", "POST"])
 @access("public")
+@csrf_exempt
 def confirm(slug: str, token: str):
     """GET shows a button (mail scanners follow links); the POST confirms."""
     drive = _drive_or_404(slug)
     lang = _language(drive)
     if request.method == "GET":
-        return render_template("drives/confirm.html", slug=slug, lang=lang, w=words(lang), token=token)
+        return render_template("drives/confirm.html", slug=slug, lang=lang, w=words(lang), token=token,
+                               form_token=form_token(slug))
+    if not _form_token_ok(slug):
+        abort(400)
     title = (drive.letter(lang).title if drive.letter(lang) else drive.title)
     try:
         signature = signatures.confirm(slug, token)

@@ -18,6 +18,7 @@ from email.utils import getaddresses, parseaddr
 import nh3
 
 TOKEN = re.compile(r"(?:reply|bounce)\+([A-Za-z0-9_\-]{6,64})@", re.I)
+UNSUBSCRIBE_TOKEN = re.compile(r"unsubscribe\+([A-Za-z0-9_\-]{6,64})@", re.I)
 MESSAGE_ID = re.compile(r"<[^<>\s]{3,250}>")
 AUTO_SUBJECT = re.compile(
     r"out of (the )?office|automatic reply|auto[- ]?reply|autoresponse|auto[- ]?response|away from|"
@@ -69,6 +70,11 @@ class InboundMail:
         for address in self.recipients:
             found += [m.group(1) for m in TOKEN.finditer(address)]
         return list(dict.fromkeys(found))
+
+    @property
+    def unsubscribe_tokens(self) -> list[str]:
+        """Keys from `unsubscribe+<key>@` (the List-Unsubscribe mailto of our messages)."""
+        return list(dict.fromkeys(m.group(1) for a in self.recipients for m in UNSUBSCRIBE_TOKEN.finditer(a)))
 
     @property
     def thread_ids(self) -> list[str]:

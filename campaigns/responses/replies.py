@@ -13,6 +13,7 @@ from campaigns.responses.inbound import InboundMail, sanitise_html
 from campaigns.responses.ingest import raise_states, record_events
 from campaigns.responses.models import Chase, Response, ResponseAttachment
 from contacts.models import Contact
+from contacts.suppression import suppress
 from core.db import db, utcnow
 
 MAX_TEXT = 200_000
@@ -21,7 +22,7 @@ MAX_ATTACHMENT = 10 * 1024 * 1024
 
 @dataclass(frozen=True)
 class Received:
-    outcome: str                 # reply, auto_reply, bounce, duplicate
+    outcome: str                 # reply, auto_reply, bounce, unsubscribe, duplicate
     response_id: int | None = None
     message_id: int | None = None
 
@@ -68,11 +69,22 @@ def _bounce_events(mail: InboundMail, message: Message | None) -> list[Event]:
     return events
 
 
+def _unsubscribe(tokens: list[str]) -> Received:
+    """A mail to a message's List-Unsubscribe address: never mail that address again."""
+    message = db.session.execute(select(Message).where(Message.key.in_(tokens))).scalars().first()
+    if message is not None:
+        suppress(message.email, "unsubscribed")
+        db.session.commit()
+    return Received("unsubscribe", None, message.id if message else None)
+
+
 def receive_inbound(mail: InboundMail, keep_attachments: bool = False) -> Received:
     if mail.message_id:
         seen = db.session.execute(select(Response.id).where(Response.mail_message_id == mail.message_id)).scalar()
         if seen is not None:
             return Received("duplicate", seen)
+    if mail.unsubscribe_tokens and not mail.is_dsn:
+        return _unsubscribe(mail.unsubscribe_tokens)
     message = match_message(mail)
     if mail.is_dsn:
         record_events(_bounce_events(mail, message), commit=False)

@@ -8,6 +8,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.utils import secure_filename
 
+from campaigns.cases.models import Case
 from campaigns.mailings.models import Mailing
 from campaigns.responses import bp, charts, chasing, evidence, figures
 from campaigns.responses.exporting import trail_csv
@@ -88,6 +89,14 @@ def chase(message_id: int):
     return redirect(url_for("responses.message", message_id=message_id))
 
 
+def case_title(case_id: int) -> tuple[str, bool]:
+    """The case's name as campaigners see it, and whether it may be made public."""
+    case = db.session.get(Case, case_id)
+    if case is None:
+        return f"Case {case_id}", False
+    return case.name, bool(case.public)
+
+
 @bp.get("/evidence")
 @access("viewer")
 def evidence_index():
@@ -98,9 +107,10 @@ def evidence_index():
 @access("viewer")
 def case_evidence(case_id: int):
     trail = evidence.trail(case_id)
-    title = dict(case_choices()).get(case_id, f"Case {case_id}")
-    if request.args.get("print"):
-        record("evidence.print", f"case:{case_id}", {"records": len(trail.rows)})
+    title, public = case_title(case_id)
+    if request.args.get("print") or not public:  # printing is an export; a confidential case is audited
+        record("evidence.print" if request.args.get("print") else "evidence.view", f"case:{case_id}",
+               {"records": len(trail.rows)})
         db.session.commit()
     return render_template("responses/evidence.html", trail=trail, case_id=case_id, title=title,
                            printing=bool(request.args.get("print")), generated=utcnow())

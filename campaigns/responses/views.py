@@ -7,6 +7,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
+from campaigns.cases.models import Case
 from campaigns.mailings.models import Mailing, Message
 from campaigns.responses import bp
 from campaigns.responses.classify import LABELS as CLASS_LABELS
@@ -40,14 +41,7 @@ def parse_id(value: str | None, field: str) -> int | None:
 
 
 def case_choices() -> list[tuple[int, str]]:
-    try:
-        from campaigns.cases.models import Case
-    except ImportError:
-        return []
-    title = getattr(Case, "name", None) or getattr(Case, "title", None)
-    if title is None:
-        return []
-    return [(i, t) for i, t in db.session.execute(select(Case.id, title).order_by(title).limit(1000))]
+    return [tuple(r) for r in db.session.execute(select(Case.id, Case.name).order_by(Case.name).limit(1000))]
 
 
 def contact_choices() -> list[tuple[int, str]]:

@@ -67,7 +67,10 @@ def phone(browser, live_server):
     assert errors == [], f"JavaScript errors: {errors}"
 
 
-def sign_in(page, app, role: str = "campaigner") -> None:
+def sign_in(page, app, role: str = "campaigner") -> str | None:
+    """Sign in through the pages; an admin enrols an authenticator first. Returns its secret, if any."""
+    import pyotp
+
     from tests.conftest import PASSWORD, make_user
 
     email = f"{role}@example.org"
@@ -76,6 +79,12 @@ def sign_in(page, app, role: str = "campaigner") -> None:
     page.fill("#email", email)
     page.fill("#password", PASSWORD)
     page.click("button[type=submit]")
+    page.wait_for_load_state()
+    secret = None
+    if page.url.endswith("/login/enrol"):
+        secret = page.locator("#totp-secret").inner_text().strip()
+        page.fill("#code", pyotp.TOTP(secret).now())
+        page.click("button[type=submit]")
+        page.click("text=I have written them down")
     page.wait_for_url("**/")
-
-
+    return secret

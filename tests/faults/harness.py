@@ -27,7 +27,7 @@ def worker_env(database_url: str, redis_url: str, standin_url: str, **extra: str
     env = dict(os.environ)
     env.update(FAST)
     env.update({"DATABASE_URL": database_url, "REDIS_URL": redis_url, "MAIL_BACKEND": "sendgrid",
-                "SENDGRID_API_HOST": standin_url, "SENDGRID_API_KEY": "SG.test", "PYTHONUNBUFFERED": "1"})
+                "SENDGRID_API_HOST": standin_url, "SENDGRID_API_KEY": "SG.test", "PYTHONUNBUFFERED": "1", "PYTHONFAULTHANDLER": "1"})
     env.update(extra)
     return env
 

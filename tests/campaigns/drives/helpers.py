@@ -6,7 +6,7 @@ import re
 from email import policy
 from pathlib import Path
 
-from tests.conftest import csrf_token
+FORM_TOKEN = re.compile(r'name="form_token" value="([^"]+)"')
 
 LETTER_EN = "Dear Ambassador,\n\nWe ask you to visit Aigerim in detention.\n\nSincerely"
 LETTER_RU = "Уважаемый посол,\n\nПросим вас посетить Айгерим в заключении."
@@ -41,8 +41,19 @@ def sign(client, slug: str = "free-aigerim", lang: str = "en", **fields):
     form = {"name": "Aigerim Nurlanovna", "city": "Almaty", "country": "KZ", "display": "full", "consent": "1"}
     form.update(fields)
     form = {k: v for k, v in form.items() if v is not None}
-    form["csrf_token"] = csrf_token(client, f"/drives/{slug}?lang={lang}")
+    form["form_token"] = form_token(client, f"/drives/{slug}?lang={lang}")
     return client.post(f"/drives/{slug}?lang={lang}", data=form)
+
+
+def form_token(client, page: str) -> str:
+    """The signed token a real browser finds in the public page's form (supporters get no cookie)."""
+    match = FORM_TOKEN.search(client.get(page).get_data(as_text=True))
+    assert match, f"no form token in {page}"
+    return match.group(1)
+
+
+def confirm(client, link: str):
+    return client.post(link, data={"form_token": form_token(client, link)})
 
 
 def count(client, slug: str = "free-aigerim") -> int:

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.campaigns.drives.helpers import confirmation_link, count, make_drive, outbox, sign
+from tests.campaigns.drives.helpers import confirm, confirmation_link, count, make_drive, outbox, sign
 
 
 @pytest.fixture
@@ -34,9 +34,8 @@ def test_a_signature_with_an_email_counts_only_once_confirmed(app, client, drive
     page = client.get(link)
     assert page.status_code == 200 and "Confirm my signature" in page.get_data(as_text=True)
     assert count(client) == 0  # a mail scanner following the link confirms nothing
-    from tests.conftest import csrf_token
 
-    confirmed = client.post(link, data={"csrf_token": csrf_token(client, link)})
+    confirmed = confirm(client, link)
     assert "Confirmed" in confirmed.get_data(as_text=True)
     assert count(client) == 1
     [row] = _rows(app)
@@ -46,10 +45,9 @@ def test_a_signature_with_an_email_counts_only_once_confirmed(app, client, drive
 def test_a_link_works_once(app, client, drive):
     sign(client, email="signer@example.org")
     link = confirmation_link(outbox(app)[0])
-    from tests.conftest import csrf_token
 
-    client.post(link, data={"csrf_token": csrf_token(client, link)})
-    again = client.post(link, data={"csrf_token": csrf_token(client, link)})
+    confirm(client, link)
+    again = confirm(client, link)
     assert again.status_code == 404 and "not valid" in again.get_data(as_text=True)
     assert count(client) == 1
 
@@ -66,17 +64,16 @@ def test_the_address_is_stored_encrypted_until_confirmed(app, client, drive):
 
 
 def test_signing_again_with_a_confirmed_email_updates_rather_than_duplicates(app, client, drive):
-    from tests.conftest import csrf_token
 
     sign(client, email="signer@example.org", name="Aigerim Nurlanovna", display="full")
     link = confirmation_link(outbox(app)[0])
-    client.post(link, data={"csrf_token": csrf_token(client, link)})
+    confirm(client, link)
     response = sign(client, email="SIGNER@example.org", name="Aigerim N", display="anonymous")
     assert "we sent you a link" in response.get_data(as_text=True)
     page = client.get("/drives/free-aigerim").get_data(as_text=True)
     assert "Aigerim Nurlanovna" in page  # unchanged until the address confirms the change
     second = confirmation_link(outbox(app)[1])
-    client.post(second, data={"csrf_token": csrf_token(client, second)})
+    confirm(client, second)
     page = client.get("/drives/free-aigerim").get_data(as_text=True)
     assert "Aigerim Nurlanovna" not in page and "a supporter from Almaty" in page
     assert count(client) == 1 and len(_rows(app)) == 1
@@ -87,11 +84,10 @@ def test_signing_again_before_confirming_keeps_one_row(app, client, drive):
     sign(client, email="signer@example.org", name="Second Try")
     rows = _rows(app)
     assert len(rows) == 1 and rows[0].name == "Second Try"
-    from tests.conftest import csrf_token
 
     old, new = confirmation_link(outbox(app)[0]), confirmation_link(outbox(app)[1])
-    assert client.post(old, data={"csrf_token": csrf_token(client, old)}).status_code == 404
-    client.post(new, data={"csrf_token": csrf_token(client, new)})
+    assert confirm(client, old).status_code == 404
+    confirm(client, new)
     assert count(client) == 1
 
 

@@ -17,7 +17,7 @@ def test_the_page_shows_the_letter_counter_and_form_in_english_by_default(client
     page = client.get("/drives/free-aigerim").get_data(as_text=True)
     assert "We ask you to visit Aigerim in detention." in page
     assert '<progress max="100" value="0">' in page
-    assert 'name="csrf_token"' in page and "Sign the letter" in page
+    assert 'name="form_token"' in page and "Sign the letter" in page
     assert 'lang="en"' in page
 
 
@@ -98,11 +98,11 @@ def test_a_closed_drive_shows_no_form_and_refuses_signatures(app, client):
     make_drive(app, status="closed")
     page = client.get("/drives/free-aigerim").get_data(as_text=True)
     assert "This letter is closed" in page and "Sign the letter" not in page
-    from tests.conftest import csrf_token
+    from tests.campaigns.drives.helpers import form_token
 
-    token = csrf_token(client, "/login")
+    token = form_token(client, "/drives/free-aigerim/confirm/x")
     response = client.post("/drives/free-aigerim", data={"name": "A B", "city": "X", "country": "KZ",
-                                                         "csrf_token": token})
+                                                         "form_token": token})
     assert response.status_code == 409
     assert count(client) == 0
 
@@ -117,7 +117,18 @@ def test_an_unknown_drive_is_not_found(client, drive):
     assert client.get("/drives/nope").status_code == 404
 
 
-def test_signing_without_a_csrf_token_is_refused(client, drive):
-    response = client.post("/drives/free-aigerim", data={"name": "A B", "city": "X", "country": "KZ"})
-    assert response.status_code == 400
+def test_a_form_without_a_valid_token_comes_back_filled_in(client, drive):
+    for token in (None, "forged"):
+        data = {"name": "Aigerim Nurlanovna", "city": "Almaty", "country": "KZ"}
+        if token:
+            data["form_token"] = token
+        response = client.post("/drives/free-aigerim", data=data)
+        page = response.get_data(as_text=True)
+        assert response.status_code == 400
+        assert "The form had expired" in page and 'value="Aigerim Nurlanovna"' in page
     assert count(client) == 0
+
+
+def test_supporters_get_no_cookie(client, drive):
+    assert "Set-Cookie" not in client.get("/drives/free-aigerim").headers
+    assert "Set-Cookie" not in sign(client).headers

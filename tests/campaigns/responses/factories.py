@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import secrets
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 from cryptography.hazmat.primitives.asymmetric import ec
 

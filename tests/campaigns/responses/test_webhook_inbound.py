@@ -118,3 +118,14 @@ def test_attachments_are_kept_only_when_configured(app, client):
     with app.app_context():
         kept = db.session.execute(select(ResponseAttachment.filename, ResponseAttachment.size)).all()
     assert [tuple(k) for k in kept] == [("note.pdf", 13)]
+
+
+def test_a_mail_to_the_list_unsubscribe_address_suppresses(app, client):
+    from contacts.suppression import is_suppressed
+
+    m = make_mailing(app, 1)["messages"][0]
+    headers = f"From: {m['email']}\nTo: unsubscribe+{m['key']}@outreach.example\nSubject: unsubscribe\n"
+    assert inbound(client, headers, to=f"unsubscribe+{m['key']}@outreach.example").get_json()["outcome"] == "unsubscribe"
+    assert responses(app) == []
+    with app.app_context():
+        assert is_suppressed(m["email"])
