@@ -32,15 +32,15 @@ local threads = {}
 function setup(thread) table.insert(threads, thread) end
 function init(args)
   ok, bad, me = 0, 0, math.random(1, 1000000)
-  token, cookie = args[1], args[2]
+  token = args[1]
 end
 function request()
   counter = counter + 1
   local ip = string.format("10.%d.%d.%d", math.random(0, 255), math.random(0, 255), math.random(1, 254))
-  local body = "csrf_token=" .. token .. "&name=Bench+Signer+" .. me .. "-" .. counter ..
+  local body = "form_token=" .. token .. "&name=Bench+Signer+" .. me .. "-" .. counter ..
     "&city=Almaty&country=KZ&display=initial&consent=1"
   return wrk.format("POST", nil, {["Content-Type"] = "application/x-www-form-urlencoded",
-    ["Cookie"] = cookie, ["X-Forwarded-For"] = ip}, body)
+    ["X-Forwarded-For"] = ip}, body)
 end
 function response(status, headers, body)
   if status >= 200 and status < 300 then ok = ok + 1 else bad = bad + 1 end
@@ -104,11 +104,10 @@ def stop(proc: subprocess.Popen) -> None:
         os.killpg(proc.pid, signal.SIGKILL)
 
 
-def csrf_session(base: str) -> tuple[str, str]:
+def form_token(base: str) -> str:
     with urllib.request.urlopen(f"{base}/drives/bench") as response:
         html = response.read().decode()
-        cookie = response.headers["Set-Cookie"].split(";")[0]
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1), cookie
+    return re.search(r'name="form_token" value="([^"]+)"', html).group(1)
 
 
 def run_wrk(url: str, seconds: int, connections: int, threads: int, script: str | None = None,
@@ -178,9 +177,8 @@ def main() -> None:
         prepare_database(url)
         server = start_server("app:create_app()", env, opts.workers, opts.threads, port, ROOT)
         try:
-            token, cookie = csrf_session(base)
             sign = run_wrk(f"{base}/drives/bench", opts.duration, opts.connections, wrk_threads, str(script),
-                           (token, cookie))
+                           (form_token(base),))
             time.sleep(1)
             rows = count_rows(url)
             page = run_wrk(f"{base}/drives/bench", opts.duration, opts.connections, wrk_threads,

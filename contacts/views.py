@@ -25,7 +25,7 @@ def current_filters() -> segments.Filters:
     try:
         return segments.filters_from_args(request.args)
     except ValidationError as exc:
-        flash(f"Filter ignored: {exc.message}", "error")
+        flash(f"Filter ignored: {exc.reason}", "error")
         return segments.Filters()
 
 

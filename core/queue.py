@@ -7,13 +7,19 @@ before the rows it needs exist.
 from __future__ import annotations
 
 import importlib
+import logging
 import os
+import threading
+import time
 from typing import Any
 
 from flask import Flask, current_app
 
+log = logging.getLogger(__name__)
 QUEUES = ("default", "mail")
 _worker_app: dict[int, Flask] = {}
+# Jobs that live workers keep running periodically: dotted path -> period in seconds.
+PERIODIC: dict[str, tuple[float, str]] = {}
 
 
 def redis_connection(url: str | None = None):
@@ -72,6 +78,41 @@ def _app_for_this_process() -> Flask:
             app = create_app()
         _worker_app[pid] = app
     return app
+
+
+def every(path: str, seconds: float, queue: str = "default") -> None:
+    """Have the workers enqueue `path()` about every `seconds` (once across all machines).
+
+    Driven by each worker process itself, not by rq's scheduler, so it resumes as soon as any worker
+    starts, even after Redis lost everything.
+    """
+    PERIODIC[path] = (float(seconds), queue)
+
+
+def enqueue_periodic_jobs() -> list[str]:
+    """One pass: enqueue every periodic job whose period has passed (a Redis key per job dedupes)."""
+    conn = redis_connection()
+    due = [(p, q) for p, (s, q) in PERIODIC.items()
+           if conn.set(f"periodic:{p}", "1", nx=True, px=max(1, int(s * 1000)))]
+    for path, queue in due:
+        enqueue(path, queue=queue)
+    return [p for p, _ in due]
+
+
+def start_periodic_thread(app: Flask) -> threading.Thread:
+    """A daemon thread in the worker's main process (work horses are forked from it, without it)."""
+    def loop() -> None:
+        while True:
+            try:
+                with app.app_context():
+                    enqueue_periodic_jobs()
+            except Exception:  # noqa: BLE001 - Redis away: try again on the next tick
+                log.warning("could not enqueue periodic jobs; retrying", exc_info=True)
+            time.sleep(min([1.0, *(s for s, _ in PERIODIC.values())]))
+
+    thread = threading.Thread(target=loop, name="periodic-jobs", daemon=True)
+    thread.start()
+    return thread
 
 
 def run_job(path: str, args: list) -> Any:

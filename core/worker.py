@@ -5,7 +5,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from core.queue import QUEUES, redis_connection, share_app_with_work_horses
+from core.queue import QUEUES, redis_connection, share_app_with_work_horses, start_periodic_thread
 
 
 @click.command("worker")
@@ -19,6 +19,7 @@ def worker_command(burst: bool, queues: tuple[str, ...]) -> None:
     from rq import Queue, Worker
 
     share_app_with_work_horses(current_app._get_current_object())
+    start_periodic_thread(current_app._get_current_object())
     conn = redis_connection()
     qs = [Queue(name, connection=conn, serializer="rq.serializers.JSONSerializer") for name in (queues or QUEUES)]
     Worker(qs, connection=conn, serializer="rq.serializers.JSONSerializer").work(burst=burst, with_scheduler=True)

@@ -1,6 +1,8 @@
 """Mailings: compose, review, send through background workers, follow progress; the unsubscribe page."""
 from flask import Blueprint
 
+from core.queue import every
+
 bp = Blueprint("mailings", __name__, url_prefix="/mailings")
 
 
@@ -9,6 +11,8 @@ def _settings(state) -> None:
     from campaigns.mailings import settings
 
     settings.load(state.app)
+    # On the mail queue: behind the deliveries, so pumping never starves them on a busy machine.
+    every("campaigns.mailings.jobs.pump", state.app.config["MAILING_PUMP_SECONDS"], queue="mail")
     state.app.register_blueprint(unsubscribe_bp)
 
 

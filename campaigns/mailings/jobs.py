@@ -6,7 +6,6 @@ single run would not. The database is the truth; Redis only carries work and sha
 from __future__ import annotations
 
 import logging
-import secrets
 import time
 from datetime import timedelta
 
@@ -21,8 +20,7 @@ from core.db import db, utcnow
 from core.queue import enqueue, redis_connection
 
 log = logging.getLogger(__name__)
-PUMP_KEY = "mailings:pump:queued"
-PUMP_KEY_TTL = 600  # a pump job waits in the queue at most this long behind deliveries
+PUMP_KEY = "mailings:pump:running"
 DELIVER = "campaigns.mailings.jobs.deliver_batch"
 PUMP = "campaigns.mailings.jobs.pump"
 
@@ -95,7 +93,6 @@ def deliver_batch(mailing_id: int, message_ids: list[int]) -> dict:
         session.close()
     if _redis() is not None:
         dispatch(mailing_id)  # keep the window full without waiting for the pump
-        ensure_pump()
     return tally
 
 
@@ -108,7 +105,7 @@ def _deliver_chunk(mailing_id, pending, want, composer, session):
     if not claimed:
         return None, []
     # Stop starting requests well before the lease ends, so none is in flight when the pump settles it.
-    margin = cfg["SENDGRID_CONNECT_TIMEOUT"] + cfg["SENDGRID_READ_TIMEOUT"] + 5
+    margin = cfg["SENDGRID_CONNECT_TIMEOUT"] + cfg["SENDGRID_READ_TIMEOUT"] + lease / 4
     deadline = time.monotonic() + max(1.0, lease - margin)
     envelopes, results, sendable = composer.envelopes(claimed)
     ledger.record_headers([{"b_id": c.id, "b_mid": e.message_id, "b_hash": h} for c, e, h in sendable])
@@ -177,44 +174,18 @@ def _dispatch_once(mailing_id: int) -> int:
     return len(ids)
 
 
-def pump(chain: str = "") -> dict:
-    """The periodic job, without rq's scheduler (a killed worker holds its lock for minutes).
-
-    Each pump job first queues its successor, so a kill at any instant leaves one waiting. When the
-    period has not passed yet it returns at once if other jobs are waiting (their workers keep busy
-    and the successor comes round after them) and only sleeps on an idle worker. The chain ends when
-    no mailing is sending or scheduled; sending, resuming and `mailings pump` start it again.
-    """
-    cfg = current_app.config
+def pump() -> dict:
+    """The periodic job (every MAILING_PUMP_SECONDS, enqueued by the workers themselves)."""
     redis = _redis()
     if redis is None:
         return run_pump()
-    every = cfg["MAILING_PUMP_SECONDS"]
-    current = (redis.get(PUMP_KEY) or b"").decode()
-    if current and current != chain:
-        return {"stale": 1}  # another chain took over; this one ends
-    if not _active():
+    period = current_app.config["MAILING_PUMP_SECONDS"]
+    if not redis.set(PUMP_KEY, "1", nx=True, px=int(max(2.0, 4 * period) * 1000)):
+        return {"skipped": 1}  # another pump is running right now
+    try:
+        return run_pump()
+    finally:
         redis.delete(PUMP_KEY)
-        return {"idle": 1}
-    redis.set(PUMP_KEY, chain, ex=PUMP_KEY_TTL)
-    enqueue(PUMP, chain, queue="mail")
-    wait = float(redis.get(PUMP_KEY + ":last") or 0) + every - time.time()
-    if wait > 0:
-        from rq import Queue
-
-        if Queue("mail", connection=redis).count > 1:
-            return {"later": 1}
-        time.sleep(min(wait, every))
-    if not redis.set(PUMP_KEY + ":tick", "1", nx=True, px=int(every * 900)):
-        return {"skipped": 1}  # another chain's tick just ran
-    redis.set(PUMP_KEY + ":last", repr(time.time()))
-    return run_pump()
-
-
-def _active() -> bool:
-    found = db.session.execute(select(Mailing.id).where(Mailing.status.in_(("sending", "scheduled"))).limit(1)).first()
-    db.session.commit()
-    return found is not None
 
 
 def run_pump() -> dict:
@@ -250,11 +221,8 @@ def finish_done(mailing_ids: list[int]) -> None:
 
 
 def ensure_pump() -> None:
-    """Start the pump's chain unless a pump job is waiting (in-process: run it now)."""
-    redis = _redis()
-    if redis is None:
+    """Run the pump soon (in-process: now) rather than at its next period."""
+    if _redis() is None:
         pump()
-        return
-    chain = secrets.token_hex(8)
-    if redis.set(PUMP_KEY, chain, nx=True, ex=PUMP_KEY_TTL):
-        enqueue(PUMP, chain, queue="mail")
+    else:
+        enqueue(PUMP, queue="mail")

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import (Boolean, DateTime, Integer, String, any_, bindparam, case, column, func, literal, or_, select,
+from sqlalchemy import (Boolean, DateTime, Float, Integer, String, any_, bindparam, case, column, func, literal, or_, select,
                         update)
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -27,6 +27,7 @@ from contacts.suppression import hashes_for
 from core.db import UTCDateTime, db, utcnow
 
 CHUNK = 5000  # keeps IN lists and parameter counts well inside every database's limits
+EPOCH = object()  # a timestamp column sent to PostgreSQL as epoch seconds (cheaper than ISO text)
 
 
 @dataclass
@@ -52,28 +53,33 @@ def _among(column, values: list[str]):
 
 
 def _recordset(rows: list[dict], columns: dict):
-    """PostgreSQL: rows as one JSON parameter, read back as a typed table `v`."""
-    data = [{name: (row[name].isoformat() if hasattr(row[name], "isoformat") else row[name]) for name in columns}
-            for row in rows]
+    """PostgreSQL: rows as one JSON parameter, read back as a typed table `v` (times as epoch seconds)."""
+    times = [name for name, kind in columns.items() if kind is EPOCH]
+    data = [{name: row[name] for name in columns} for row in rows]
+    for item in data:
+        for name in times:
+            item[name] = item[name].timestamp()
     return (func.jsonb_to_recordset(literal(data, JSONB))
-            .table_valued(*[column(name, kind) for name, kind in columns.items()])
+            .table_valued(*[column(name, Float if kind is EPOCH else kind) for name, kind in columns.items()])
             .render_derived(name="v", with_types=True))
 
 
-def _insert_events(rows: list[dict]) -> set[str]:
+def _insert_events(rows: list[dict], received_at) -> set[str]:
     """Insert event rows, skipping sg_event_ids already stored; returns the ids inserted now."""
     table = MessageEvent.__table__
     if not rows:
         return set()
     if _postgres():
-        columns = {"sg_event_id": String, "message_id": Integer, "kind": String, "occurred_at": DateTime(timezone=True),
-                   "received_at": DateTime(timezone=True), "machine": Boolean, "detail": String}
-        source = select(*_recordset(rows, columns).c)
-        stmt = (pg_insert(table).from_select(list(columns), source)
+        v = _recordset(rows, {"sg_event_id": String, "message_id": Integer, "kind": String, "occurred_at": EPOCH,
+                              "machine": Boolean, "detail": String})
+        source = select(v.c.sg_event_id, v.c.message_id, v.c.kind, func.to_timestamp(v.c.occurred_at),
+                        literal(received_at, DateTime(timezone=True)), v.c.machine, v.c.detail)
+        stmt = (pg_insert(table).from_select(["sg_event_id", "message_id", "kind", "occurred_at", "received_at",
+                                              "machine", "detail"], source)
                 .on_conflict_do_nothing(index_elements=["sg_event_id"]).returning(table.c.sg_event_id))
         return set(db.session.execute(stmt).scalars())
     stmt = sqlite_insert(table).on_conflict_do_nothing(index_elements=["sg_event_id"]).returning(table.c.sg_event_id)
-    return set(db.session.execute(stmt, rows).scalars())
+    return set(db.session.execute(stmt, [{**row, "received_at": received_at} for row in rows]).scalars())
 
 
 def _messages_for(events: list[Event]) -> tuple[dict[str, tuple], dict[str, tuple]]:
@@ -103,9 +109,8 @@ def raise_states(changes: list[dict]) -> None:
     if _postgres():
         changes = sorted(changes, key=lambda c: c["id"])  # one lock order for concurrent batches
         v = _recordset([{**c, "rank": RANK[c["state"]], "provider": c.get("provider_id")} for c in changes],
-                       {"id": Integer, "rank": Integer, "state": String, "seen": DateTime(timezone=True),
-                        "provider": String})
-        new_rank, new_state, seen, provider = v.c.rank, v.c.state, v.c.seen, v.c.provider
+                       {"id": Integer, "rank": Integer, "state": String, "seen": EPOCH, "provider": String})
+        new_rank, new_state, seen, provider = v.c.rank, v.c.state, func.to_timestamp(v.c.seen), v.c.provider
         stmt, params = update(table).where(table.c.id == v.c.id), None
     else:
         new_rank, new_state, provider = bindparam("m_rank"), bindparam("m_state"), bindparam("m_provider")
@@ -162,10 +167,10 @@ def record_events(events: list[Event], commit: bool = True) -> IngestResult:
         matched[e.sg_event_id] = (e, found, machine)
         matched_rows[message_id] = found
         rows.append({"sg_event_id": e.sg_event_id, "message_id": message_id, "kind": e.kind,
-                     "occurred_at": e.occurred_at, "received_at": now, "machine": machine, "detail": e.detail})
+                     "occurred_at": e.occurred_at, "machine": machine, "detail": e.detail})
     inserted: set[str] = set()
     for i in range(0, len(rows), CHUNK):
-        inserted |= _insert_events(rows[i:i + CHUNK])
+        inserted |= _insert_events(rows[i:i + CHUNK], now)
     result.recorded = len(inserted)
     result.duplicates = len(rows) - len(inserted)
     changes: dict[int, dict] = {}

@@ -70,7 +70,7 @@ def _chaos_run(config, redis_url, tmp_path, size: int, seed: int, unsafe: bool, 
             while len(workers.alive()) < 2:
                 workers.start(1)
             standin.faults = Faults(latency=FAULTS["latency"], event_delay=FAULTS["event_delay"])  # it recovers
-            status = _wait_done(app, mailing_id, timeout=90)
+            status = _wait_done(app, mailing_id, timeout=240)  # generous: CI machines are busy
         finally:
             workers.stop()
             relay.stop()

@@ -89,6 +89,9 @@ class Server(ThreadingHTTPServer):
     request_queue_size = 512  # many workers connect at once
     daemon_threads = True
 
+    def handle_error(self, request, client_address):
+        pass  # a client that timed out and hung up is part of the game
+
 
 class SendgridStandin:
     def __init__(self, faults: Faults | None = None, seed: int = 0, log_path: str | None = None,

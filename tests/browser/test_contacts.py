@@ -1,0 +1,69 @@
+"""Contacts in a real browser: import with preview, filter, save a segment, export."""
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import sign_in
+from tests.contacts.files import RUSSIAN_HEADER, excel_cp1251
+
+pytestmark = pytest.mark.browser
+
+
+def test_import_with_preview_then_filter_save_a_segment_and_export(page, app, tmp_path):
+    sign_in(page, app, "campaigner")
+    path = excel_cp1251(tmp_path / "diplomats.csv", [
+        RUSSIAN_HEADER,
+        ["Иван Петров", "ivan@example.org", "Германия", "ru", "Посольство Германии", "Атташе", "eu"],
+        ["Anna Schmidt", "anna@example.org", "DE", "de", "Auswaertiges Amt", "Referentin", "eu"],
+        ["Jean Dupont", "jean@example.org", "France", "fr", "Quai d'Orsay", "Conseiller", "press"],
+        ["Плохой", "not-an-address", "KZ", "kk", "", "", ""],
+    ])
+    page.goto("/contacts/import")
+    page.set_input_files("#file", str(path))
+    page.click("text=Upload and preview")
+    summary = page.locator("#preview-summary")
+    assert "3 new, 0 updated, 0 unchanged, 1 rejected" in " ".join(summary.inner_text().split())
+    assert "not-an-address" in summary.inner_text()
+    page.select_option("#column-5", "")  # do not import the position column
+    page.click("text=Update preview")
+    assert page.locator("#column-5").input_value() == ""
+    page.click("button[value=import]")
+    assert "created 3, updated 0, unchanged 0, rejected 1" in page.locator(".flash").inner_text()
+    with page.expect_download() as report:
+        page.click("text=Download the rejected rows (CSV)")
+    assert "not-an-address" in open(report.value.path(), encoding="utf-8-sig").read()
+
+    page.goto("/contacts/")
+    page.fill("#f-country", "DE")
+    page.select_option("#f-tag", "eu")
+    page.click("button:text('Filter')")
+    assert page.locator("#contact-total").inner_text() == "2 contacts"
+    assert page.get_by_role("link", name="Иван Петров").is_visible()
+    assert page.get_by_text("Jean Dupont").count() == 0
+
+    page.click("text=Save this filter as a segment")
+    page.fill("#segment-name", "German EU contacts")
+    page.click("text=Save segment")
+    assert "saved: 2 contacts" in page.locator(".flash").inner_text()
+    page.fill("#f-country", "FR")
+    page.locator("#f-country").dispatch_event("change")
+    expect(page.locator("#segment-count")).to_have_text("0")
+
+    page.goto("/contacts/?tag=eu&country=DE")
+    with page.expect_download() as export:
+        page.click("text=Export these as CSV")
+    data = open(export.value.path(), "rb").read()
+    assert data.startswith(b"\xef\xbb\xbf") and "Иван Петров" in data.decode("utf-8-sig")
+    assert "jean@example.org" not in data.decode("utf-8-sig")
+
+
+def test_the_contact_list_works_on_a_phone(phone, app):
+    from tests.contacts.helpers import add_contact
+
+    add_contact(app, email="a@example.org", name="Айгерим", country="KZ", tags="press")
+    sign_in(phone, app, "viewer")
+    phone.goto("/contacts/")
+    assert phone.get_by_role("link", name="Айгерим").is_visible()
+    width = phone.evaluate("document.documentElement.scrollWidth")
+    assert width <= 360
