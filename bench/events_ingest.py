@@ -99,6 +99,32 @@ def serve(url: str, public_key: str, port_queue, threaded: bool) -> None:
     server.serve_forever()
 
 
+def backend_cpu(url: str) -> float | None:
+    """CPU seconds used so far by the PostgreSQL backends serving the benchmark's app (Linux, same host)."""
+    if not url.startswith("postgresql"):
+        return None
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url.split("?")[0])
+    try:
+        with engine.connect() as conn:
+            pids = [r[0] for r in conn.execute(sa.text(
+                "SELECT pid FROM pg_stat_activity WHERE application_name = 'bench-events'"))]
+    finally:
+        engine.dispose()
+    found = [process_cpu(pid) for pid in pids]
+    return None if None in found else sum(found)
+
+
+def process_cpu(pid: int) -> float | None:
+    """User + system CPU seconds of a process so far, from /proc (Linux)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def post_all(port: int, bodies: list[bytes], headers: list[dict], concurrency: int) -> list[dict]:
     def worker(indexes):
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
@@ -128,21 +154,28 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=1, help="parallel HTTP connections")
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
+    url = args.database_url or f"sqlite:///{tempfile.mkdtemp(prefix='bench-events-')}/bench.sqlite"
+    base, schema = url, None
+    if url.startswith("postgresql"):  # a schema of its own, dropped at the end
+        import sqlalchemy as sa
 
+        schema = f"bench_{secrets.token_hex(4)}"
+        with sa.create_engine(base).begin() as conn:
+            conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+        url = f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}&application_name=bench-events"
+    try:
+        run(args, url)
+    finally:
+        if schema:
+            with sa.create_engine(base).begin() as conn:
+                conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+
+
+def run(args, url: str) -> None:
     from cryptography.hazmat.primitives.asymmetric import ec
 
     from campaigns.responses.signatures import SIGNATURE_HEADER, TIMESTAMP_HEADER, load_public_key, public_key_text, sign
 
-    tmp = tempfile.mkdtemp(prefix="bench-events-")
-    url = args.database_url or f"sqlite:///{tmp}/bench.sqlite"
-    if url.startswith("postgresql"):
-        import sqlalchemy as sa
-
-        schema = f"bench_{secrets.token_hex(4)}"
-        engine = sa.create_engine(url)
-        with engine.begin() as conn:
-            conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-        url = f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
     key = ec.generate_private_key(ec.SECP256R1())
     public = public_key_text(key)
     recipients = prepare(url, public, args.messages)
@@ -159,9 +192,14 @@ def main() -> None:
         headers = [{"Content-Type": "application/json", SIGNATURE_HEADER: sign(key, b, stamp),
                     TIMESTAMP_HEADER: stamp} for b in bodies]
         post_all(port, bodies[:1], headers[:1], 1)  # warm up: imports, connection pool, caches
+        load_before = os.getloadavg()[0]
+        db_cpu_before, app_cpu_before = backend_cpu(url), process_cpu(server.pid)
         started = time.perf_counter()
         results = post_all(port, bodies[1:], headers[1:], args.concurrency)
         elapsed = time.perf_counter() - started
+        db_cpu, app_cpu = backend_cpu(url), process_cpu(server.pid)
+        app_cpu = app_cpu - app_cpu_before if app_cpu is not None and app_cpu_before is not None else None
+        db_cpu = db_cpu - db_cpu_before if db_cpu is not None and db_cpu_before is not None else None
     finally:
         server.terminate()
         server.join(10)
@@ -177,10 +215,16 @@ def main() -> None:
     duplicates = sum(r["duplicates"] for r in results)
     print(f"database: {url.split('://')[0]}; batches: {args.batches - 1} x {args.batch_size} events "
           f"(after one warm-up batch); messages: {args.messages}; duplicates sent: {args.duplicates:.0%}; "
-          f"HTTP connections: {args.concurrency}")
+          f"HTTP connections: {args.concurrency}; CPUs: {os.cpu_count()}; load average before/after: "
+          f"{load_before:.1f}/{os.getloadavg()[0]:.1f}")
     print(f"recorded {recorded} new events, {duplicates} duplicates ignored")
     print(f"end to end (HTTP request to committed rows): {posted / elapsed:,.0f} events/s "
           f"({elapsed / (args.batches - 1) * 1000:.1f} ms per batch of {args.batch_size})")
+    if app_cpu is not None:
+        used = app_cpu + (db_cpu or 0.0)
+        print(f"CPU used per batch: app server {app_cpu / (args.batches - 1) * 1000:.0f} ms"
+              + (f", PostgreSQL {db_cpu / (args.batches - 1) * 1000:.0f} ms" if db_cpu is not None else "")
+              + f"; events per CPU-second of that work: {posted / used:,.0f}")
     print(f"floor, signature verification alone: {events / floor:,.0f} events/s "
           f"({floor / args.batches * 1000:.2f} ms per batch)")
 

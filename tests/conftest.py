@@ -207,8 +207,6 @@ class AuthActions:
         return response
 
     def enrol(self, client, email: str, page: str = "/login/enrol"):
-        import pyotp
-
         html = client.get(page).get_data(as_text=True)
         secret = re.search(r'id="totp-secret"[^>]*>([A-Z2-7]+)<', html).group(1)
         self.secrets[email] = secret

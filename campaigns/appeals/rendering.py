@@ -26,7 +26,7 @@ from urllib.parse import quote
 
 import nh3
 from jinja2 import TemplateSyntaxError, pass_context
-from jinja2.exceptions import SecurityError, TemplateError, UndefinedError
+from jinja2.exceptions import SecurityError, TemplateError
 from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
 

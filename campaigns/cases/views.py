@@ -1,8 +1,8 @@
 """Case pages: list and filter, read, create, edit; timeline events and photos."""
 from __future__ import annotations
 
-from werkzeug.routing import BuildError
 from flask import Response, abort, flash, redirect, render_template, request, url_for
+from werkzeug.routing import BuildError
 
 from campaigns.cases import bp, citations, services
 from campaigns.cases.models import EVENT_KINDS, EVENT_LABELS, STATUS_LABELS, STATUSES

@@ -15,7 +15,7 @@ from sqlalchemy import exists, select
 from campaigns.mailings.models import Mailing, Message
 from campaigns.responses.models import Chase, ChaseRule, Response
 from contacts.models import Contact
-from contacts.suppression import is_suppressed
+from contacts.suppression import is_suppressed, suppressed_among
 from core import mail
 from core.db import db, utcnow
 from core.errors import Conflict, DomainError, NotFound, ValidationError
@@ -73,10 +73,11 @@ def proposals(mailing_id: int, today: date) -> list[Proposal]:
         select(Message, Contact.name).outerjoin(Contact, Contact.id == Message.contact_id)
         .where(Message.mailing_id == mailing_id, Message.state.in_(SILENT_STATES), Message.sent_at.is_not(None),
                ~answered, ~chased).order_by(Message.sent_at, Message.id)).all()
+    suppressed = suppressed_among(m.email for m, _ in rows)
     found = []
     for message, name in rows:
         due = add_working_days(message.sent_at.date(), rule.working_days)
-        if due <= today:
+        if due <= today and message.email not in suppressed:
             found.append(Proposal(message, name, due))
     return found
 

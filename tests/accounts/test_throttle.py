@@ -105,3 +105,15 @@ def test_counters_live_in_redis_when_it_is_configured(config, redis_url):
     assert len(redis.Redis.from_url(redis_url).keys("throttle:*")) == 2
     with app.app_context():
         assert db.session.execute(select(SigninThrottle)).first() is None
+
+
+def test_stale_counters_are_purged(app):
+    from datetime import datetime, timezone
+
+    with app.app_context():
+        db.session.add(SigninThrottle(key="a:old", failures=3, last_failure_at=datetime(2020, 1, 1, tzinfo=timezone.utc)))
+        db.session.commit()
+        throttle.failed("someone@example.org", "192.0.2.9")
+        db.session.commit()
+        assert throttle.purge_stale() == 1
+        assert len(db.session.execute(select(SigninThrottle.key)).all()) == 2

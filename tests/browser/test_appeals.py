@@ -43,3 +43,21 @@ def test_edit_preview_and_save_a_template(page, app):
     page.get_by_text("The en variant was saved.").wait_for()
     page.goto("/templates/")
     assert page.get_by_role("link", name="Urgent appeal").is_visible()
+
+
+def test_the_editor_and_a_case_page_fit_a_phone(phone, app):
+    from campaigns.cases.services import add_event, create_case
+
+    with app.app_context():
+        case = create_case({"name": "Ivan Petrov", "charges": "art. 405 of the Criminal Code",
+                            "summary": "A journalist detained for his reporting."})
+        add_event(case.id, {"happened_on": "2025-01-10", "kind": "transfer", "description": "Moved to colony no. 2",
+                            "source_url": "https://example.org/a/very/long/source/link/that/should/wrap/on/phones"})
+        case_id = case.id
+    sign_in(phone, app)
+    for path in ("/templates/new", f"/cases/{case_id}", "/cases/", "/templates/", "/campaigns/"):
+        phone.goto(path)
+        width = phone.evaluate("document.documentElement.scrollWidth")
+        assert width <= 360, f"{path} scrolls sideways on a phone ({width}px)"
+    phone.goto(f"/cases/{case_id}")
+    assert phone.get_by_text("Send a case update").is_visible()

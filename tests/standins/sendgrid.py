@@ -95,7 +95,8 @@ class Server(ThreadingHTTPServer):
 
 class SendgridStandin:
     def __init__(self, faults: Faults | None = None, seed: int = 0, log_path: str | None = None,
-                 keep_bodies: bool = False):
+                 keep_bodies: bool = False, api_keys: set[str] | None = None):
+        self.api_keys = api_keys  # None: any Bearer key is accepted
         self.faults = faults or Faults()
         self.rng = random.Random(seed)
         self.lock = threading.Lock()
@@ -188,7 +189,8 @@ class SendgridStandin:
                     standin.requests += 1
                 if self.path != "/v3/mail/send":
                     return self._reply(404, {"errors": [{"message": "not found"}]})
-                if not self.headers.get("Authorization", "").startswith("Bearer "):
+                auth = self.headers.get("Authorization", "")
+                if not auth.startswith("Bearer ") or (standin.api_keys is not None and auth[7:] not in standin.api_keys):
                     return self._reply(401, {"errors": [{"message": "authorization required"}]})
                 low, high = standin.faults.latency
                 if high:

@@ -1,0 +1,68 @@
+"""In a real browser, with a real rq worker: compose, review, send, watch progress, pause, resume."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import sign_in
+from tests.campaigns.mailings.factories import make_case, make_contacts, make_template
+from tests.faults.harness import Workers, worker_env
+from tests.standins.sendgrid import SendgridStandin
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def standin():
+    with SendgridStandin() as s:
+        yield s
+
+
+@pytest.fixture
+def config(config, redis_url, standin):
+    # The page's app enqueues on real Redis; a real worker delivers to the stand-in.
+    from tests.faults.harness import app_config
+
+    return {**config, **app_config(redis_url, standin.url)}
+
+
+def test_compose_review_send_watch_pause_and_resume(app, page, redis_url, standin, tmp_path):
+    with app.app_context():
+        make_contacts(12)
+        make_template()
+        make_case()
+    workers = Workers(worker_env(app.config["SQLALCHEMY_DATABASE_URI"], redis_url, standin.url), tmp_path)
+    workers.start(1)
+    try:
+        sign_in(page, app, "campaigner")
+        page.goto("/mailings/")
+        page.click("text=New mailing")
+        page.fill("#name", "Appeal for Aigul")
+        page.select_option("#template_id", label="Appeal")
+        page.select_option("#case_ids", label="Aigul Example")
+        page.fill("#tags", "envoys")
+        page.fill("#from_name", "Campaign")
+        page.fill("#from_email", "campaigns@example.net")
+        page.fill("#rate_per_minute", "60")
+        page.click("button:has-text('Review')")
+        expect(page.locator("#recipients")).to_have_text("12")
+        expect(page.locator("article.sample")).to_have_count(3)
+        page.on("dialog", lambda dialog: dialog.accept())
+        page.click("#send")
+        sent = page.locator('[data-field="counts.sent"]')
+        expect(sent).not_to_have_text("0", timeout=60_000)  # filled in by the poll, no reload
+        page.click("#pause")
+        expect(page.locator('[data-field="status"]')).to_have_text("paused")
+        held = int(sent.inner_text())
+        page.wait_for_timeout(2500)
+        page.reload()
+        assert int(page.locator('[data-field="counts.sent"]').inner_text()) <= held + 2  # a chunk in flight at most
+        page.click("#resume")
+        expect(page.locator('[data-field="status"]')).to_have_text("done", timeout=60_000)
+        expect(page.locator('[data-field="counts.sent"]')).to_have_text("12")
+        assert re.search(r"100(\.0)?", page.locator('[data-field="percent"]').inner_text())
+    finally:
+        workers.stop()
+    assert sorted(standin.recipients()) == sorted(f"person{i}@example.org" for i in range(12))

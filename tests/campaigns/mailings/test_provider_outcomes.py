@@ -1,0 +1,119 @@
+"""What each provider answer does to a mailing, in-process against the SendGrid stand-in."""
+from __future__ import annotations
+
+import time
+from collections import Counter
+
+import pytest
+from sqlalchemy import select
+
+from campaigns.mailings import jobs, services
+from core.db import db, utcnow
+from tests.campaigns.mailings.factories import make_contacts, make_mailing
+from tests.standins.sendgrid import Faults, SendgridStandin
+
+
+@pytest.fixture
+def standin():
+    with SendgridStandin() as s:
+        yield s
+
+
+@pytest.fixture
+def sg_app(config, standin):
+    from app import create_app
+
+    app = create_app({**config, "MAIL_BACKEND": "sendgrid", "SENDGRID_API_HOST": standin.url,
+                      "SENDGRID_API_KEY": "SG.test", "MAILING_QUARANTINE_SECONDS": 0.2, "MAILING_RETRY_SECONDS": 0.01,
+                      "SENDGRID_READ_TIMEOUT": 1.0})
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _states(mailing_id):
+    from campaigns.mailings.models import Message
+
+    return Counter(db.session.execute(select(Message.state).where(Message.mailing_id == mailing_id)).scalars())
+
+
+def test_refused_credentials_pause_the_mailing_and_say_why(sg_app, standin):
+    with sg_app.app_context():
+        make_contacts(3)
+        mailing_id = make_mailing()
+        standin.api_keys = {"SG.the-right-key"}
+        services.send_mailing(mailing_id)
+        progress = services.progress(mailing_id)
+        assert progress["status"] == "paused" and "refused our credentials" in progress["paused_reason"]
+        assert _states(mailing_id) == {"queued": 3}
+        standin.api_keys = None  # the campaigner fixed the key
+        services.resume_mailing(mailing_id)
+        assert services.progress(mailing_id)["counts"]["sent"] == 3
+    assert sorted(standin.recipients()) == [f"person{i}@example.org" for i in range(3)]
+
+
+def test_a_bad_request_fails_for_good_with_the_providers_reason(sg_app, standin):
+    from campaigns.mailings.models import Message
+
+    with sg_app.app_context():
+        make_contacts(2)
+        mailing_id = make_mailing()
+        db.session.execute(Message.__table__.update().values(email="broken"))  # nothing yet: prepared below
+        from campaigns.mailings.preparing import prepare_mailing
+
+        prepare_mailing(mailing_id)
+        db.session.execute(Message.__table__.update().where(Message.email == "person0@example.org")
+                           .values(email="no-at-sign"))
+        db.session.commit()
+        jobs.dispatch(mailing_id)
+        jobs.finish_done([mailing_id])
+        failed = db.session.execute(select(Message.last_error).where(Message.state == "failed")).scalars().all()
+        assert _states(mailing_id) == {"sent": 1, "failed": 1} and failed and failed[0]
+
+
+def test_unanswered_requests_wait_in_quarantine_then_follow_the_providers_events(sg_app, standin):
+    from campaigns.mailings import ledger
+
+    with sg_app.app_context():
+        make_contacts(8)
+        mailing_id = make_mailing()
+        # Half the requests fail before the provider takes them, half after: the sender cannot tell.
+        standin.faults = Faults(p503=0.5, p_accept_then_fail=0.5)
+        services.send_mailing(mailing_id)
+        assert _states(mailing_id) == {"unknown": 8}
+        standin.faults = Faults()
+        ledger.mark_provider_seen([k for k, _ in standin.due_events()], utcnow())  # the provider's events
+        db.session.commit()
+        time.sleep(0.5)
+        jobs.run_pump()  # quarantine over: seen ones are sent, the others queued and delivered again
+        assert _states(mailing_id) == {"sent": 8}
+        assert services.progress(mailing_id)["status"] == "done"
+    got = Counter(standin.recipients())
+    assert sorted(got) == [f"person{i}@example.org" for i in range(8)] and set(got.values()) == {1}
+
+
+def test_429_backs_off_every_worker_until_the_reset(sg_app, standin):
+    with sg_app.app_context():
+        make_contacts(4)
+        mailing_id = make_mailing()
+        standin.faults = Faults(p429=1.0)
+        jobs_started = time.monotonic()
+        from campaigns.mailings.preparing import prepare_mailing
+
+        prepare_mailing(mailing_id)
+        sg_app.config["MAILING_JOB_SECONDS"] = 1.5
+        jobs.dispatch(mailing_id)
+        assert _states(mailing_id) == {"queued": 4}  # never accepted, never lost
+        assert time.monotonic() - jobs_started >= 0.5  # it waited for the reset instead of hammering
+        standin.faults = Faults()
+        jobs.run_pump()
+        sg_app.config["MAILING_JOB_SECONDS"] = 120.0
+        from sqlalchemy import update
+
+        from campaigns.mailings.models import Message
+
+        db.session.execute(update(Message).values(dispatched_at=None))
+        db.session.commit()
+        jobs.dispatch(mailing_id)
+        assert _states(mailing_id) == {"sent": 4}
