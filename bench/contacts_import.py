@@ -66,8 +66,9 @@ def child(mode: str, url: str, file: str) -> None:
         with app.app_context():
             summary = import_file(file, tags=["bench"]).summary()
     seconds = time.perf_counter() - started
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"seconds": round(seconds, 2), "rss_mb": round(rss), "summary": summary}))
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    print(json.dumps({"seconds": round(seconds, 2), "cpu": round(usage.ru_utime + usage.ru_stime, 2),
+                      "rss_mb": round(usage.ru_maxrss / 1024), "summary": summary}))
 
 
 def run_child(mode: str, url: str, file: Path) -> dict:
@@ -124,9 +125,11 @@ def main() -> None:
                 for label, mode in (("floor (csv + bare insert)", "floor"), ("first import", "import"),
                                     ("re-import unchanged", "import")):
                     r = run_child(mode, url, file)
-                    print(f"{db:10} {label:27} {r['seconds']:6.2f} s  peak RSS {r['rss_mb']:4d} MB  {r['summary']}")
+                    print(f"{db:10} {label:27} {r['seconds']:6.2f} s (CPU {r['cpu']:6.2f} s)  "
+                          f"peak RSS {r['rss_mb']:4d} MB  {r['summary']}")
             finally:
                 cleanup()
+        print(f"load average at the end: {os.getloadavg()[0]:.1f} (wall time grows with other work on the machine)")
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from campaigns.drives import limits
 from campaigns.drives.models import Drive, Signature, counted_clause
-from campaigns.drives.signing import SignInput, neutralise_formula, public_name
+from campaigns.drives.signing import SignInput, neutralise_formula
 from core.crypto import keyed_hash
 from core.db import db, utcnow
 from core.errors import Conflict, DomainError, NotFound
@@ -301,7 +301,3 @@ def purge_unconfirmed(days: int) -> tuple[int, int]:
     limits.purge_windows()
     db.session.commit()
     return deleted, cleared
-
-
-def shown_as(name: str, city: str, display: str, words: dict[str, str]) -> str:
-    return public_name(name, city, display, words)

@@ -9,7 +9,7 @@ import os
 
 DEFAULTS = {
     "MAILING_BATCH_SIZE": 500,          # recipients per rq job
-    "MAILING_CHUNK": 128,               # recipients claimed at a time inside a job
+    "MAILING_CHUNK": 256,               # recipients claimed at a time inside a job
     "MAILING_LEASE_SECONDS": 120.0,       # a claim expires after this; must exceed a chunk's send time
     "MAILING_QUARANTINE_SECONDS": 900.0,  # longer than the provider's event delay
     "MAILING_PUMP_SECONDS": 5.0,          # the pump's period
@@ -18,7 +18,7 @@ DEFAULTS = {
     "MAILING_JOB_SECONDS": 120.0,         # a job stops taking new chunks after this (rq kills at 180)
     "MAILING_RETRY_SECONDS": 2.0,       # base of the exponential backoff (with full jitter) on retries
     "MAIL_RATE_PER_MINUTE": 0,          # global rate over all mailings (0: unlimited)
-    "SENDGRID_CONCURRENCY": 32,         # requests in flight per worker process
+    "SENDGRID_CONCURRENCY": 64,         # requests in flight per worker process
     "SENDGRID_CONNECT_TIMEOUT": 5.0,
     "SENDGRID_READ_TIMEOUT": 20.0,
     "MAILING_UNSAFE_NO_QUARANTINE": False,  # only for the fault test's deliberately broken variant

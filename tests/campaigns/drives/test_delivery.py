@@ -1,27 +1,9 @@
 """Delivery to targets: the compiled letter as a PDF, digests of only the new signatures, mailto copies."""
 from __future__ import annotations
 
-import io
-
 import pytest
 
 from tests.campaigns.drives.helpers import make_contact, make_drive, outbox, sign
-
-
-def _pdf_text(data: bytes) -> str:
-    from fpdf import FPDF  # noqa: F401  (fpdf2 writes it; pypdf-free check below)
-    import re
-    import zlib
-
-    # Read the text back out of the PDF's content streams (fpdf2 writes hex glyph ids with a ToUnicode map).
-    streams = re.findall(rb"stream\r?\n(.*?)\r?\nendstream", data, re.S)
-    out = []
-    for raw in streams:
-        try:
-            out.append(zlib.decompress(raw))
-        except zlib.error:
-            out.append(raw)
-    return b"\n".join(out).decode("latin-1")
 
 
 def _deliveries(app):
@@ -197,4 +179,3 @@ def test_campaigners_start_a_delivery_from_the_drive_page(app, client, auth):
     page = client.get("/campaign-drives/1").get_data(as_text=True)
     assert "envoy@embassy.example" in page and "compiled" in page
     assert len(outbox(app)) == 1
-    assert io is not None
