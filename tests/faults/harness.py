@@ -23,6 +23,17 @@ FAST = {  # short leases and quarantine so a test recovers in seconds, not minut
 }
 
 
+def private_redis(redis_url: str) -> str:
+    """A Redis database of this test process alone (other test sessions on the machine use 1 and 2),
+    so no other session's workers take our jobs or flush our queue."""
+    import redis
+
+    base = redis_url.rsplit("/", 1)[0]
+    url = f"{base}/{3 + os.getpid() % 13}"
+    redis.Redis.from_url(url).flushdb()
+    return url
+
+
 def worker_env(database_url: str, redis_url: str, standin_url: str, **extra: str) -> dict:
     env = dict(os.environ)
     env.update(FAST)

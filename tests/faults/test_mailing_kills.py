@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, text
 
-from tests.faults.harness import EventRelay, Workers, app_config, worker_env
+from tests.faults.harness import EventRelay, Workers, app_config, private_redis, worker_env
 from tests.standins.sendgrid import Faults, SendgridStandin
 
 SIZE = int(os.environ.get("FAULT_RECIPIENTS", "1000"))
@@ -32,6 +32,7 @@ def _chaos_run(config, redis_url, tmp_path, size: int, seed: int, unsafe: bool, 
     from tests.campaigns.mailings.factories import make_contacts, make_mailing
 
     rng = random.Random(seed)
+    redis_url = private_redis(redis_url)
     extra = {"MAILING_UNSAFE_NO_QUARANTINE": "1"} if unsafe else {}
     with SendgridStandin(Faults(**FAULTS), seed=seed, log_path=str(tmp_path / "standin.jsonl")) as standin:
         app = create_app({**config, **app_config(redis_url, standin.url, MAILING_UNSAFE_NO_QUARANTINE=unsafe)})
