@@ -7,6 +7,7 @@ Counters are keyed by a keyed hash: no client address is stored anywhere.
 """
 from __future__ import annotations
 
+import threading
 import time
 
 from flask import current_app
@@ -26,8 +27,10 @@ def limits() -> dict[str, int]:
 
 
 def _keys(drive_id: int, address: str) -> tuple[str, str]:
-    return (keyed_hash(f"{drive_id}:address:{address}", "drives.rate"),
-            keyed_hash(f"{drive_id}:network:{network_of(address)}", "drives.rate"))
+    # The database's address is part of the key: two installations sharing one Redis count apart.
+    scope = f"{current_app.config['SQLALCHEMY_DATABASE_URI']}:{drive_id}"
+    return (keyed_hash(f"{scope}:address:{address}", "drives.rate"),
+            keyed_hash(f"{scope}:network:{network_of(address)}", "drives.rate"))
 
 
 def check(drive_id: int, address: str, now: float | None = None) -> tuple[str, str | None]:
@@ -50,13 +53,17 @@ def check(drive_id: int, address: str, now: float | None = None) -> tuple[str, s
     return OK, None
 
 
+_local = threading.local()  # one client per thread: threaded servers must not share a socket
+
+
 def _redis_client():
-    client = current_app.extensions.get("drives_redis")
-    if client is None:
+    clients = _local.__dict__.setdefault("clients", {})
+    url = current_app.config["REDIS_URL"]
+    if url not in clients:
         from core.queue import redis_connection
 
-        client = current_app.extensions["drives_redis"] = redis_connection()
-    return client
+        clients[url] = redis_connection(url)
+    return clients[url]
 
 
 def _redis_hits(keys: tuple[str, str], window: int, seconds: int) -> tuple[int, int] | None:
@@ -69,7 +76,8 @@ def _redis_hits(keys: tuple[str, str], window: int, seconds: int) -> tuple[int, 
             pipe.incr(name)
             pipe.expire(name, seconds * 2)
         result = pipe.execute()
-    except redis.exceptions.RedisError:
+    except (redis.exceptions.RedisError, OSError, ValueError):
+        _local.__dict__.pop("clients", None)
         current_app.logger.warning("drives: Redis unreachable, counting signing limits in the database")
         return None
     return int(result[0]), int(result[2])

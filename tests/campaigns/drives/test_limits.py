@@ -5,7 +5,7 @@ import pytest
 
 from tests.campaigns.drives.helpers import count, make_drive, sign
 
-LIMITS = {"window": 600, "address_soft": 2, "network_soft": 4, "address_hard": 5}
+LIMITS = {"window": 10**9, "address_soft": 2, "network_soft": 4, "address_hard": 5}  # no window ends mid-test
 
 
 @pytest.fixture
