@@ -139,12 +139,16 @@ def dispatch(mailing_id: int) -> int:
 
     In-process (no Redis) the jobs run right here, so this loops until nothing is left to hand out.
     """
-    total = 0
+    total, left = 0, None
     while True:
         handed = _dispatch_once(mailing_id)
         total += handed
         if not handed or current_app.config.get("REDIS_URL"):
             return total
+        now_left = ledger.counts(mailing_id).get("queued", 0)
+        if left is not None and now_left >= left:
+            return total  # in-process, a round that settled nothing (the provider keeps refusing): stop
+        left = now_left
 
 
 def _dispatch_once(mailing_id: int) -> int:

@@ -20,7 +20,7 @@ from tests.faults.harness import EventRelay, Workers, app_config, private_redis,
 from tests.standins.sendgrid import Faults, SendgridStandin
 
 SIZE = int(os.environ.get("FAULT_RECIPIENTS", "1000"))
-FAULTS = dict(p429=0.003, p503=0.03, p_accept_then_fail=0.02, p_hang=0.004, latency=(0.002, 0.02),
+FAULTS = dict(p429=0.003, p503=0.03, p_accept_then_fail=0.03, p_hang=0.004, latency=(0.002, 0.02),
               hang_seconds=2.0, event_delay=0.5)
 
 
@@ -70,7 +70,8 @@ def _chaos_run(config, redis_url, tmp_path, size: int, seed: int, unsafe: bool, 
             print(f"seed={seed} size={size} unsafe={unsafe} kills={dict(kills)}")
             while len(workers.alive()) < 2:
                 workers.start(1)
-            standin.faults = Faults(latency=FAULTS["latency"], event_delay=FAULTS["event_delay"])  # it recovers
+            if not unsafe:  # the provider recovers; the broken variant keeps meeting faults to the end
+                standin.faults = Faults(latency=FAULTS["latency"], event_delay=FAULTS["event_delay"])
             status = _wait_done(app, mailing_id, timeout=240)  # generous: CI machines are busy
         finally:
             workers.stop()
