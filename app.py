@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException
 from core import api as core_api
 from core import security
 from core.config import ConfigError, from_environment
+from core.errors import DomainError
 from core.db import db, migrate
 
 login_manager = LoginManager()
@@ -157,6 +158,16 @@ def _register_error_handlers(app: Flask) -> None:
         if exc.code and exc.code < 400:
             return exc
         return render_template("errors/error.html", error=exc), exc.code
+
+    @app.errorhandler(DomainError)
+    def domain_error(exc: DomainError):
+        """A service refused (not found, conflict, bad input) where no view handled it itself."""
+        if request.path.startswith("/api/"):
+            return core_api._domain_error(exc)
+        from werkzeug.exceptions import default_exceptions
+
+        http = default_exceptions.get(exc.status, default_exceptions[400])(description=exc.message)
+        return render_template("errors/error.html", error=http), http.code
 
     @app.errorhandler(500)
     def server_error(exc):

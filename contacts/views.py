@@ -14,7 +14,7 @@ from contacts.models import KIND_LABELS, STATUSES, Contact, Organisation, Segmen
 from core.audit import record
 from core.db import db
 from core.errors import DomainError, NotFound, ValidationError
-from core.security import access
+from core.security import access, fresh_login_required
 
 PER_PAGE = 50
 COUNT_CAP = 10_000
@@ -93,6 +93,7 @@ def live_count():
 
 @bp.get("/export.csv")
 @access("viewer")
+@fresh_login_required()
 def export():
     f = current_filters()
     record("contacts.export", None, {"filters": f.as_query_args(), "count": segments.count(f)})

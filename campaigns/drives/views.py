@@ -5,9 +5,11 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 
 from campaigns.drives import bp, cases, drives, signatures
 from campaigns.drives.models import DELIVERY_MODES, LANGUAGES
+from core.audit import record
+from core.db import db
 from core.errors import NotFound, ValidationError
 from core.queue import enqueue
-from core.security import access
+from core.security import access, fresh_login_required
 
 PREFIX = "/campaign-drives"
 
@@ -130,9 +132,12 @@ def moderate(drive_id: int):
 
 @bp.get(f"{PREFIX}/<int:drive_id>/signatures.csv")
 @access("campaigner")
+@fresh_login_required()
 def export(drive_id: int):
     drive = _drive(drive_id)
     body = "\ufeff" + signatures.export_csv(drive.id)
+    record("drives.signatures_export", f"drive:{drive.id}", {"slug": drive.slug})
+    db.session.commit()
     return Response(body, mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="{drive.slug}-signatures.csv"'})
 

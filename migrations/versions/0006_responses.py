@@ -13,9 +13,9 @@ import core.db
 
 # revision identifiers, used by Alembic.
 revision = '0006_responses'
-down_revision = '0001_foundation'
+down_revision = '0005_mailings'
 branch_labels = None
-depends_on = ('0005_mailings',)
+depends_on = None
 
 
 def upgrade():
