@@ -15,19 +15,12 @@ from contacts.models import Contact, Organisation, Tag, contact_tags
 from contacts.segments import Filters, apply_filters
 from core.db import db
 from core.errors import NotFound
+from core.spreadsheets import safe_cell
 
 COLUMNS = ("email", "name", "salutation", "position", "organisation", "kind", "country", "city", "language",
            "status", "tags", "mailbox", "posting_start", "posting_end", "verified_at", "verified_source",
            "lawful_basis", "source", "notes")
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CHUNK = 1000
-
-
-def safe_cell(value) -> str:
-    if value is None:
-        return ""
-    text = value.isoformat() if hasattr(value, "isoformat") else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def _rows(f: Filters) -> Iterator[dict]:

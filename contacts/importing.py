@@ -272,7 +272,7 @@ def _tags_of(contact_ids: list[int]) -> dict[int, set[str]]:
 
 def write_rejection_report(result: ImportResult, path: str | Path) -> None:
     """The rejected rows as CSV (UTF-8 with BOM, so Excel shows Cyrillic), for the person to fix."""
-    from contacts.exporting import safe_cell
+    from core.spreadsheets import safe_cell
 
     with open(path, "w", encoding="utf-8-sig", newline="") as out:
         writer = csv.writer(out)

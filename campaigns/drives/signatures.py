@@ -20,10 +20,11 @@ from sqlalchemy.exc import IntegrityError
 
 from campaigns.drives import limits
 from campaigns.drives.models import Drive, Signature, counted_clause
-from campaigns.drives.signing import SignInput, neutralise_formula
+from campaigns.drives.signing import SignInput
 from core.crypto import keyed_hash
 from core.db import db, utcnow
 from core.errors import Conflict, DomainError, NotFound
+from core.spreadsheets import safe_cell
 
 RECENT = 12
 
@@ -279,7 +280,7 @@ def export_csv(drive_id: int) -> str:
     n = 0
     for s in rows:
         n += 1
-        writer.writerow([neutralise_formula(v) for v in (
+        writer.writerow([safe_cell(v) for v in (
             s.id, s.created_at.isoformat(timespec="seconds"),
             s.confirmed_at.isoformat(timespec="seconds") if s.confirmed_at else "", s.name, s.city, s.country,
             s.display, "yes" if s.consent else "no", s.language, s.moderation)])

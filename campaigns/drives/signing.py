@@ -124,10 +124,3 @@ def network_of(address: str) -> str:
     prefix = 24 if ip.version == 4 else 48
     return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False))
 
-
-def neutralise_formula(value) -> str:
-    """A CSV cell a spreadsheet will not run: text starting with = + - @ or a control gets a quote."""
-    text = "" if value is None else str(value)
-    if text and text[0] in "=+-@\t\r\n|":
-        return "'" + text
-    return text

@@ -5,16 +5,10 @@ import csv
 import io
 
 from campaigns.responses.evidence import Trail
+from core.spreadsheets import safe_cell
 
 COLUMNS = ("seq", "recorded_at", "fact", "at", "contact", "organisation", "email", "mailing", "message_id_header",
            "content_hash", "detail", "chain_ok", "unchanged", "prev_hash", "hash")
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "|", "%")
-
-
-def safe_cell(value) -> str:
-    """Text a spreadsheet shows as text: a leading formula character is escaped with a quote."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
 
 
 def trail_csv(trail: Trail) -> str:

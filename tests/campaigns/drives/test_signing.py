@@ -1,11 +1,12 @@
-"""The pure core of signing: cleaning input, how signers are shown, networks, CSV cells."""
+"""The pure core of signing: cleaning input, how signers are shown, networks."""
 from __future__ import annotations
 
 import pytest
 
 from campaigns.drives.i18n import choose_language, words
 from campaigns.drives.signing import (SignFormError, clean_text, first_name_and_initial, network_of,
-                                      neutralise_formula, parse_sign_form, public_name, target_name)
+                                      parse_sign_form, public_name, target_name)
+from core.spreadsheets import safe_cell
 
 EN = words("en")
 
@@ -39,7 +40,7 @@ def test_networks(address, network):
 @pytest.mark.parametrize("cell, safe", [("=1+1", "'=1+1"), ("+7 700", "'+7 700"), ("-x", "'-x"), ("@SUM", "'@SUM"),
                                         ("Aigerim", "Aigerim"), (None, "")])
 def test_formula_cells_are_neutralised(cell, safe):
-    assert neutralise_formula(cell) == safe
+    assert safe_cell(cell) == safe
 
 
 def test_the_form_reports_every_bad_field_at_once():
