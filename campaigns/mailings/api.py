@@ -18,7 +18,8 @@ CREATE = {"type": "object", "required": ["name", "template_id", "audience"], "pr
     "name": {"type": "string"}, "template_id": {"type": "integer"}, "case_id": {"type": "integer"},
     "case_ids": {"type": "array", "items": {"type": "integer"}}, "campaign_id": {"type": "integer"},
     "audience": {"type": "object", "properties": {"tags": {"type": "array", "items": {"type": "string"}},
-                                                  "segment_id": {"type": "integer"}}},
+                                                  "segment_id": {"type": "integer"},
+                                                  "informed_of_case": {"type": "integer"}}},
     "from_email": {"type": "string"}, "from_name": {"type": "string"}, "reply_to": {"type": "string"},
     "tracking": {"type": "boolean"}, "rate_per_minute": {"type": "integer"}}}
 
@@ -51,7 +52,9 @@ def mailing_create():
         from_email=data.get("from_email") or current_app.config.get("MAIL_FROM") or user.email,
         from_name=str(data.get("from_name") or ""), reply_to=data.get("reply_to"), case_ids=tuple(case_ids),
         campaign_id=_int(data, "campaign_id"),
-        audience={"tags": list(audience.get("tags") or []), "segment_id": _int(audience, "segment_id")},
+        audience={"tags": list(audience.get("tags") or []), "segment_id": _int(audience, "segment_id"),
+                  **({"informed_of_case": _int(audience, "informed_of_case")}
+                     if audience.get("informed_of_case") is not None else {})},
         tracking=bool(data.get("tracking")), rate_per_minute=_int(data, "rate_per_minute")), user.id)
     return jsonify(services.progress(mailing.id)), 201
 

@@ -42,7 +42,14 @@ def _contacts(mailing: Mailing):
         failed = select(Message.contact_id).where(Message.mailing_id == mailing.parent_id, Message.state == "failed")
         stmt = select(Contact).where(Contact.id.in_(failed))
     else:
-        stmt = audience_query(**_audience_args(mailing.audience or {}))
+        args = _audience_args(mailing.audience or {})
+        stmt = audience_query(**args) if args else select(Contact)
+        if (mailing.audience or {}).get("informed_of_case"):
+            # A case update: those already sent a message about the case (within the tags or segment, if
+            # any were chosen too), fixed when the mailing is prepared.
+            from campaigns.cases.citations import informed_contact_ids
+
+            stmt = stmt.where(Contact.id.in_(informed_contact_ids(mailing.audience["informed_of_case"])))
     stmt = (stmt.with_only_columns(*columns).outerjoin(Organisation, Organisation.id == Contact.organisation_id)
             .order_by(Contact.id))
     return db.session.execute(stmt).mappings()

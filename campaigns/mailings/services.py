@@ -51,8 +51,11 @@ def create_mailing(data: MailingInput, user_id: int | None = None) -> Mailing:
         raise ValidationError("name", "is required")
     if data.template_id is None:
         raise ValidationError("template_id", "choose a template")
-    if not (data.audience.get("tags") or data.audience.get("segment_id")):
-        raise ValidationError("audience", "choose a segment or at least one tag")
+    if not (data.audience.get("tags") or data.audience.get("segment_id") or data.audience.get("informed_of_case")):
+        raise ValidationError("audience", "choose a segment, at least one tag, or those informed of the case")
+    informed = data.audience.get("informed_of_case")
+    if informed is not None and informed not in data.case_ids:
+        raise ValidationError("audience", "a case update goes to those informed of one of the mailing's cases")
     if data.rate_per_minute is not None and data.rate_per_minute < 1:
         raise ValidationError("rate_per_minute", "must be above 0")
     from campaigns.mailings.compose import variant_for

@@ -5,6 +5,7 @@ from datetime import datetime, timezone
 
 from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
+from werkzeug.datastructures import MultiDict
 
 from campaigns.mailings import bp, services
 from campaigns.mailings.choices import choices, counts_for
@@ -33,10 +34,13 @@ def _form_input(form) -> tuple[services.MailingInput, datetime | None]:
     except ValueError:
         raise ValidationError("send_at", "is not a date and time") from None
     rate = number("rate_per_minute")
+    audience = {"tags": list(tags), "segment_id": number("segment_id")}
+    if number("informed_of_case"):
+        audience["informed_of_case"] = number("informed_of_case")
     return services.MailingInput(
         name=form.get("name", ""), template_id=number("template_id"),
         case_ids=tuple(int(c) for c in form.getlist("case_ids") if c.isdigit()), campaign_id=number("campaign_id"),
-        audience={"tags": list(tags), "segment_id": number("segment_id")},
+        audience=audience,
         from_name=form.get("from_name", ""), from_email=form.get("from_email", ""),
         reply_to=form.get("reply_to") or None, tracking=form.get("tracking") == "on", rate_per_minute=rate), send_at
 
@@ -57,7 +61,46 @@ def compose():
             return redirect(url_for("mailings.show", mailing_id=mailing.id))
         except ValidationError as exc:
             errors = exc.fields
-    return render_template("mailings/compose.html", errors=errors, form=request.form, **choices()), 422 if errors else 200
+        form = request.form
+    else:
+        form = _case_update_form(request.args.get("case_id", ""))
+    informed = _informed_choice(form.get("informed_of_case", ""))
+    return (render_template("mailings/compose.html", errors=errors, form=form, informed=informed, **choices()),
+            422 if errors else 200)
+
+
+def _case_update_form(case_id: str) -> MultiDict:
+    """Compose opened from a case's "send a case update": the case, its latest news, an appeal citing it,
+    and those already informed of the case as the audience, all changeable before review."""
+    from campaigns.cases import services as cases
+    from campaigns.cases.citations import appeals_citing
+    from campaigns.cases.models import EVENT_LABELS
+
+    case = cases.get_case(int(case_id)) if case_id.isdigit() else None
+    if case is None:
+        return MultiDict()
+    form = MultiDict([("case_ids", str(case.id)), ("informed_of_case", str(case.id))])
+    update = cases.pending_update(case)
+    news = f" ({EVENT_LABELS[update.kind].lower()}, {update.happened_on.isoformat()})" if update else ""
+    form["name"] = f"Case update: {case.name}{news}"[:200]
+    appeals = appeals_citing(case.id)
+    if appeals:
+        form["template_id"] = str(appeals[0].id)
+    return form
+
+
+def _informed_choice(case_id: str) -> tuple[int, str, int] | None:
+    """(case id, case name, how many contacts were informed of it) for the audience option, if one is chosen."""
+    if not case_id.isdigit():
+        return None
+    from campaigns.cases import services as cases
+    from campaigns.cases.citations import informed_contact_ids
+
+    try:
+        case = cases.get_case(int(case_id))
+    except DomainError:
+        return None
+    return case.id, case.name, len(informed_contact_ids(case.id))
 
 
 @bp.get("/<int:mailing_id>")

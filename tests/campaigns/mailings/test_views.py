@@ -48,3 +48,41 @@ def test_a_running_mailing_refreshes_itself_without_javascript_and_viewers_canno
     token = csrf_token(client, f"/mailings/{mailing_id}")
     assert client.post(f"/mailings/{mailing_id}/pause", data={"csrf_token": token}).status_code == 403
     assert client.get("/mailings/").status_code == 200
+
+
+def test_a_case_update_is_composed_for_those_already_informed_of_the_case(app, client, auth):
+    from campaigns.cases.services import add_event
+    from campaigns.mailings.services import MailingInput, create_mailing, send_mailing
+
+    auth.login("campaigner")
+    with app.app_context():
+        make_contacts(3, tag="envoys")
+        make_contacts(2, tag="press", start=10)
+        template_id, case_id = make_template(), make_case()
+        first = create_mailing(MailingInput(name="First appeal", template_id=template_id, case_ids=(case_id,),
+                                            from_email="campaigns@example.net", audience={"tags": ["envoys"]})).id
+        send_mailing(first, None)  # jobs run in-process: the three envoys are now informed of the case
+        add_event(case_id, {"happened_on": "2026-11-20", "kind": "sentence", "description": "Seven years."})
+
+    case_page = client.get(f"/cases/{case_id}").get_data(as_text=True)
+    assert "3 contacts already informed" in case_page and f"/mailings/new?case_id={case_id}" in case_page
+    html = client.get(f"/mailings/new?case_id={case_id}").get_data(as_text=True)
+    assert 'value="Case update: Aigul Example (sentence, 2026-11-20)"' in html
+    assert f'<option value="{case_id}" selected>' in html
+    assert re.search(rf'name="informed_of_case" value="{case_id}" checked>\s*Everyone already informed of Aigul Example'
+                     r' \(3 contacts now', html)
+
+    token = csrf_token(client, "/mailings/new")
+    created = client.post("/mailings/new", data={
+        "csrf_token": token, "name": "Case update", "template_id": str(template_id), "case_ids": str(case_id),
+        "informed_of_case": str(case_id), "from_email": "campaigns@example.net"})
+    assert created.status_code == 302
+    review = client.get(created.headers["Location"]).get_data(as_text=True)
+    assert '<strong id="recipients">3</strong>' in review  # the envoys, not the press contacts
+    assert "those already informed of case" in review
+
+    # The audience must belong to one of the mailing's own cases.
+    other = client.post("/mailings/new", data={
+        "csrf_token": token, "name": "Stray", "template_id": str(template_id),
+        "informed_of_case": str(case_id), "from_email": "campaigns@example.net"})
+    assert other.status_code == 422 and b"informed of one of the mailing" in other.data
