@@ -97,11 +97,15 @@ def detail(drive_id: int):
     from campaigns.drives.models import DriveDelivery
     from core.db import db
 
+    from sqlalchemy import func
+
     drive = _drive(drive_id)
     deliveries = db.session.execute(select(DriveDelivery).where(DriveDelivery.drive_id == drive.id)
                                     .order_by(DriveDelivery.id.desc()).limit(50)).scalars().all()
+    copies = db.session.execute(select(func.count()).select_from(DriveDelivery).where(
+        DriveDelivery.drive_id == drive.id, DriveDelivery.kind == "mailto")).scalar_one()
     return render_template("drives/detail.html", drive=drive, counts=signatures.state_counts(drive.id),
-                           targets=drives.targets(drive), deliveries=deliveries)
+                           targets=drives.targets(drive), deliveries=deliveries, copies=copies)
 
 
 @bp.get(f"{PREFIX}/<int:drive_id>/signatures")

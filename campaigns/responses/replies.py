@@ -22,7 +22,7 @@ MAX_ATTACHMENT = 10 * 1024 * 1024
 
 @dataclass(frozen=True)
 class Received:
-    outcome: str                 # reply, auto_reply, bounce, unsubscribe, duplicate
+    outcome: str                 # reply, auto_reply, bounce, unsubscribe, drive_copy, duplicate
     response_id: int | None = None
     message_id: int | None = None
 
@@ -78,6 +78,23 @@ def _unsubscribe(tokens: list[str]) -> Received:
     return Received("unsubscribe", None, message.id if message else None)
 
 
+def _drive_copy(mail: InboundMail) -> bool:
+    """A supporter's own copy of a drive's letter, Bcc'd to the drive's counted copy address.
+
+    It is counted (once per signature; an unknown token counts nothing) and nothing else is kept: the
+    mail carries the supporter's own address. True when the mail went to a copy address at all.
+    """
+    from flask import current_app
+
+    from campaigns.drives.delivery import record_copy
+
+    prefix = current_app.config.get("DRIVE_COPY_LOCAL", "drive-copy").lower() + "+"
+    copies = [a for a in mail.recipients if a.lower().startswith(prefix)]
+    for address in copies:
+        record_copy(address)
+    return bool(copies)
+
+
 def receive_inbound(mail: InboundMail, keep_attachments: bool = False) -> Received:
     if mail.message_id:
         seen = db.session.execute(select(Response.id).where(Response.mail_message_id == mail.message_id)).scalar()
@@ -85,6 +102,8 @@ def receive_inbound(mail: InboundMail, keep_attachments: bool = False) -> Receiv
             return Received("duplicate", seen)
     if mail.unsubscribe_tokens and not mail.is_dsn:
         return _unsubscribe(mail.unsubscribe_tokens)
+    if not mail.is_dsn and _drive_copy(mail):
+        return Received("drive_copy")
     message = match_message(mail)
     if mail.is_dsn:
         record_events(_bounce_events(mail, message), commit=False)

@@ -141,7 +141,7 @@ def test_the_compiled_letter_goes_through_the_sendgrid_stand_in(database_url, tm
             db.engine.dispose()
 
 
-def test_mailto_drives_offer_the_letter_in_the_signers_own_mail_and_count_the_copy(app, client):
+def test_mailto_drives_offer_the_letter_in_the_signers_own_mail_and_count_the_copy(app, client, auth):
     make_contact(app, "envoy@embassy.example")
     make_drive(app, audience={"tags": ["eu"]}, delivery="mailto")
     page = sign(client).get_data(as_text=True)
@@ -157,12 +157,29 @@ def test_mailto_drives_offer_the_letter_in_the_signers_own_mail_and_count_the_co
     assert query["subject"] == ["Free Aigerim"] and "We ask you to visit Aigerim" in query["body"][0]
     [bcc] = query["bcc"]
     assert bcc.startswith("drive-copy+")
-    with app.app_context():
-        from campaigns.drives.delivery import record_copy
+    # The supporter's own mail arrives through Inbound Parse: the copy address only in the envelope (Bcc).
+    app.config["INBOUND_WEBHOOK_SECRET"] = "inbound-secret"
+    import json
 
-        assert record_copy(bcc) and record_copy(bcc)
-        assert not record_copy("drive-copy+unknown@localhost")
+    def arrive(to: str):
+        return client.post("/webhooks/sendgrid/inbound/inbound-secret", content_type="multipart/form-data", data={
+            "headers": "From: supporter@mail.example\nTo: envoy@embassy.example\nSubject: Free Aigerim\n",
+            "text": "We ask you to visit Aigerim", "subject": "Free Aigerim", "to": "envoy@embassy.example",
+            "envelope": json.dumps({"to": ["envoy@embassy.example", to], "from": "supporter@mail.example"})})
+
+    for to in (bcc, bcc, "drive-copy+unknownunknown@localhost"):  # twice: counted once; unknown: nothing
+        reply = arrive(to)
+        assert reply.status_code == 200 and reply.get_json() == {"outcome": "drive_copy"}
     assert [d[0] for d in _deliveries(app)] == ["mailto"]
+    with app.app_context():
+        from sqlalchemy import func, select
+
+        from campaigns.responses.models import Response
+        from core.db import db
+
+        assert db.session.execute(select(func.count()).select_from(Response)).scalar() == 0  # no address kept
+    auth.login("viewer")
+    assert '<dd id="copies">1 counted copy</dd>' in client.get("/campaign-drives/1").get_data(as_text=True)
 
 
 def test_campaigners_start_a_delivery_from_the_drive_page(app, client, auth):
