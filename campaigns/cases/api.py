@@ -17,11 +17,13 @@ CASE = {"type": "object", "required": ["id", "name", "status", "public"], "prope
     "place_of_detention": {"type": "string"}, "summary": {"type": "string"},
     "events": {"type": "array", "items": EVENT}, "photos": {"type": "array", "items": {"type": "integer"}},
     "campaigns": {"type": "array", "items": {"type": "integer"}}}}
+# One case also carries its confidential notes; lists never do, so a listing is not a bulk dump of them.
+CASE_DETAIL = {**CASE, "properties": {**CASE["properties"], "notes": {"type": "string"}}}
 CASE_INPUT = {"type": "object", "required": ["name"], "properties": {
     "name": {"type": "string"}, "alias": {"type": "string"}, "public": {"type": "boolean"},
     "status": {"type": "string", "enum": list(services.STATUSES)}, "charges": {"type": "string"},
     "arrest_date": {"type": "string", "format": "date"}, "place_of_detention": {"type": "string"},
-    "summary": {"type": "string"}}}
+    "summary": {"type": "string"}, "notes": {"type": "string"}}}
 
 
 @bp.get("/cases")
@@ -36,17 +38,20 @@ def cases_list():
 
 @bp.post("/cases")
 @access("viewer", write="campaigner")
-@documented("Create a case", tags=["cases"], request_schema=CASE_INPUT, response_schema=CASE, status=201)
+@documented("Create a case", tags=["cases"], request_schema=CASE_INPUT, response_schema=CASE_DETAIL, status=201)
 def cases_create():
     case = services.create_case(json_body())
-    return jsonify(services.case_data(case)), 201
+    return jsonify(services.case_detail(case)), 201
 
 
 @bp.get("/cases/<int:case_id>")
 @access("viewer")
-@documented("One case with its timeline", tags=["cases"], response_schema=CASE)
+@documented("One case with its timeline and confidential notes (reading a confidential case is audited)",
+            tags=["cases"], response_schema=CASE_DETAIL)
 def cases_get(case_id: int):
-    return jsonify(services.case_data(services.get_case(case_id)))
+    case = services.get_case(case_id)
+    services.record_confidential_view(case)
+    return jsonify(services.case_detail(case))
 
 
 @bp.post("/cases/<int:case_id>/events")

@@ -1,11 +1,18 @@
-"""Case files: a person at risk, their charges and detention, a dated timeline with sources, photos."""
+"""Case files: a person at risk, their charges and detention, a dated timeline with sources, photos.
+
+What could hurt someone if a database dump leaked (the summary, charges, place of detention,
+confidential notes, the timeline's descriptions and sources) is `EncryptedText`: it cannot be
+searched or sorted in SQL. The name and alias stay plain because the case list searches them and
+every case picker sorts by name.
+"""
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core.crypto import EncryptedText
 from core.db import UTCDateTime, db, utcnow
 
 STATUSES = ("detained", "on_trial", "sentenced", "house_arrest", "released", "other")
@@ -32,10 +39,13 @@ class Case(db.Model):
     # Families sometimes refuse publicity: only public cases may appear on public pages.
     public: Mapped[bool] = mapped_column(default=False, index=True)
     status: Mapped[str] = mapped_column(String(20), default="detained", index=True)
-    charges: Mapped[str] = mapped_column(Text, default="")
+    charges: Mapped[str] = mapped_column(EncryptedText, default="")
     arrest_date: Mapped[date | None] = mapped_column(Date)
-    place_of_detention: Mapped[str] = mapped_column(String(300), default="")
-    summary: Mapped[str] = mapped_column(Text, default="")
+    place_of_detention: Mapped[str] = mapped_column(EncryptedText, default="")
+    summary: Mapped[str] = mapped_column(EncryptedText, default="")
+    # Confidential working notes (the lawyer's and family's contacts, sources who must stay hidden):
+    # for staff on the case page and the API only, never in appeal templates or public pages.
+    notes: Mapped[str] = mapped_column(EncryptedText, default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, index=True)
 
@@ -61,8 +71,8 @@ class CaseEvent(db.Model):
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
     happened_on: Mapped[date] = mapped_column(Date)
     kind: Mapped[str] = mapped_column(String(20))
-    description: Mapped[str] = mapped_column(Text, default="")
-    source_url: Mapped[str] = mapped_column(String(500), default="")
+    description: Mapped[str] = mapped_column(EncryptedText, default="")
+    source_url: Mapped[str] = mapped_column(EncryptedText, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     case: Mapped[Case] = relationship(back_populates="events")

@@ -8,6 +8,7 @@ from sqlalchemy import func, or_, select
 
 from campaigns.cases.models import EVENT_KINDS, STATUSES, UPDATE_KINDS, Case, CaseEvent, CasePhoto
 from campaigns.cases.photos import clean_photo
+from core import audit
 from core.db import db, utcnow
 from core.errors import NotFound, ValidationError
 
@@ -63,6 +64,7 @@ class CaseFields:
     arrest_date: date | None
     place_of_detention: str
     summary: str
+    notes: str
 
     @classmethod
     def from_input(cls, data: dict) -> "CaseFields":
@@ -82,6 +84,7 @@ class CaseFields:
         check("arrest_date", lambda: _arrest_date(data.get("arrest_date")))
         check("place_of_detention", lambda: _text(data, "place_of_detention", 300, line=True))
         check("summary", lambda: _text(data, "summary", 10_000))
+        check("notes", lambda: _text(data, "notes", 10_000))
         if problems:
             field, reason = next(iter(problems.items()))
             raise ValidationError(field, reason, problems)
@@ -124,13 +127,20 @@ def get_case(case_id: int) -> Case:
     return case
 
 
+def record_confidential_view(case: Case) -> None:
+    """Every read of a confidential case, on the page or through the API, goes into the audit trail."""
+    if not case.public:
+        audit.record("case.view_confidential", f"case:{case.id}")
+        db.session.commit()
+
+
 def list_cases(status: str | None = None, query: str | None = None, page: int = 1) -> tuple[list[Case], int]:
     stmt = select(Case)
     if status:
         if status not in STATUSES:
             raise ValidationError("status", f"must be one of {', '.join(STATUSES)}")
         stmt = stmt.where(Case.status == status)
-    if query:
+    if query:  # name and alias only: the other case fields are encrypted and cannot be searched in SQL
         like = f"%{query.strip().lower()}%"
         stmt = stmt.where(or_(func.lower(Case.name).like(like), func.lower(Case.alias).like(like)))
     total = db.session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
@@ -201,7 +211,7 @@ def pending_update(case: Case) -> CaseEvent | None:
 
 
 def case_data(case: Case) -> dict:
-    """A case as plain data, for templates and the API."""
+    """A case as plain data, for appeal templates and lists: never the confidential notes."""
     return {
         "id": case.id, "name": case.name, "alias": case.alias, "public": case.public, "status": case.status,
         "charges": case.charges, "arrest_date": case.arrest_date.isoformat() if case.arrest_date else None,
@@ -211,3 +221,8 @@ def case_data(case: Case) -> dict:
         "photos": [p.id for p in case.photos],
         "campaigns": [c.id for c in case.campaigns],
     }
+
+
+def case_detail(case: Case) -> dict:
+    """One case as plain data for staff who may read it: `case_data` and the confidential notes."""
+    return {**case_data(case), "notes": case.notes}

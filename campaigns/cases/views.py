@@ -6,18 +6,8 @@ from werkzeug.routing import BuildError
 
 from campaigns.cases import bp, citations, services
 from campaigns.cases.models import EVENT_KINDS, EVENT_LABELS, STATUS_LABELS, STATUSES
-from core.db import db
 from core.errors import DomainError, NotFound, ValidationError
 from core.security import access
-
-
-def _audit(action: str, case) -> None:
-    try:
-        from core.audit import record
-    except ImportError:  # the audit trail is optional in this package's tests
-        return
-    record(action, f"case:{case.id}", None)
-    db.session.commit()
 
 
 @bp.get("/")
@@ -59,8 +49,7 @@ def _case_or_404(case_id: int):
 @access("viewer")
 def show(case_id: int):
     case = _case_or_404(case_id)
-    if not case.public:
-        _audit("case.view_confidential", case)
+    services.record_confidential_view(case)
     update = services.pending_update(case)
     return render_template("cases/show.html", case=case, statuses=STATUS_LABELS, event_labels=EVENT_LABELS,
                            event_kinds=EVENT_KINDS, update=update,
@@ -98,7 +87,7 @@ def edit(case_id: int):
     else:
         form = {"name": case.name, "alias": case.alias, "public": case.public, "status": case.status,
                 "charges": case.charges, "arrest_date": case.arrest_date or "",
-                "place_of_detention": case.place_of_detention, "summary": case.summary}
+                "place_of_detention": case.place_of_detention, "summary": case.summary, "notes": case.notes}
     return render_template("cases/form.html", case=case, form=form, errors=errors,
                            statuses=STATUS_LABELS), 422 if errors else 200
 
