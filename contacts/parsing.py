@@ -182,6 +182,8 @@ def clean_row(raw: dict[str, str]) -> dict:
     """
     clean: dict = {}
     problems: list[str] = []
+    if any("\x00" in value for value in raw.values()):
+        raise ValueError("the row contains a NUL character (a damaged or binary file?)")
     for field, value in raw.items():
         try:
             if field == "email":

@@ -10,8 +10,9 @@ from typing import Any, Callable
 
 from flask import Blueprint, Flask, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
-from core.errors import DomainError
+from core.errors import DomainError, ValidationError
 from core.security import access, csrf_exempt
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -62,10 +63,78 @@ bp.register_error_handler(DomainError, _domain_error)
 
 
 def json_body() -> dict:
+    """The request's JSON object, its values checked against the view's documented request schema.
+
+    Only types are checked here (and what no database column takes: NUL characters, integers past
+    32 bits); the services say what is wrong with a value of the right type. Null stands for "not
+    given", as the services read it.
+    """
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         raise DomainError("the request body must be a JSON object")
+    view = current_app.view_functions.get(request.endpoint)
+    schema = (getattr(view, "openapi", None) or {}).get("request") or {"type": "object"}
+    problems: dict[str, str] = {}
+    _check(data, schema, "", problems)
+    if problems:
+        where, reason = next(iter(problems.items()))
+        raise ValidationError(where or "body", reason, problems)
     return data
+
+
+# Every id and count column is a 32-bit INTEGER (PostgreSQL's int4): a larger number names no row.
+INT_MAX = 2**31 - 1
+_TYPE_NAMES = {"string": "text", "integer": "a whole number", "number": "a number", "boolean": "true or false",
+               "array": "a list", "object": "an object"}
+
+
+def _type_ok(value, kind: str | None) -> bool:
+    if kind == "string":
+        return isinstance(value, str)
+    if kind == "integer":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if kind == "number":
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if kind == "boolean":
+        return isinstance(value, bool)
+    if kind == "array":
+        return isinstance(value, list)
+    if kind == "object":
+        return isinstance(value, dict)
+    return True
+
+
+def _check(value, schema: dict, where: str, problems: dict[str, str]) -> None:
+    if value is None or len(problems) >= 20:
+        return
+    kind = schema.get("type")
+    if not _type_ok(value, kind):
+        problems[where or "body"] = f"must be {_TYPE_NAMES.get(kind, kind)}"
+        return
+    if isinstance(value, str) and "\x00" in value:
+        problems[where or "body"] = "contains a NUL character"
+    elif isinstance(value, int) and not isinstance(value, bool) and abs(value) > INT_MAX:
+        problems[where or "body"] = "is out of range"
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            _check(item, schema.get("items") or {}, f"{where}[{i}]", problems)
+    elif isinstance(value, dict):
+        properties = schema.get("properties") or {}
+        extra = schema.get("additionalProperties")
+        for key, item in value.items():
+            if "\x00" in key:
+                problems[where or "body"] = "a key contains a NUL character"
+                continue
+            sub = properties.get(key, extra if isinstance(extra, dict) else {})
+            _check(item, sub, f"{where}.{key}" if where else key, problems)
+
+
+class IdConverter(IntegerConverter):
+    """`<int:...>` in a URL: an id the database can hold, else 404 (never an overflow error)."""
+
+    def __init__(self, map, *args, **kwargs):  # noqa: A002 - werkzeug's own signature
+        kwargs.setdefault("max", INT_MAX)
+        super().__init__(map, *args, **kwargs)
 
 
 def documented(summary: str, *, request_schema: dict | None = None, response_schema: dict | None = None,
@@ -92,7 +161,7 @@ def _openapi_path(rule: str) -> tuple[str, list[dict]]:
 
     def repl(m: re.Match) -> str:
         conv, name = m.group(1), m.group(2)
-        schema = {"type": "integer"} if conv == "int" else {"type": "string"}
+        schema = {"type": "integer", "minimum": 0, "maximum": INT_MAX} if conv == "int" else {"type": "string"}
         params.append({"name": name, "in": "path", "required": True, "schema": schema})
         return "{" + name + "}"
 
@@ -143,5 +212,6 @@ def openapi():
 
 
 def init_app(app: Flask) -> None:
+    app.url_map.converters["int"] = IdConverter  # before any blueprint adds its rules
     csrf_exempt(bp)  # Bearer tokens, not cookies: no cross-site request can carry one.
     app.before_request(load_api_user)

@@ -84,6 +84,8 @@ def settled_state(state: str, lease_expired: bool, provider_seen: bool, mailing_
         return "unknown"
     if state == "unknown" and lease_expired:
         return "cancelled" if mailing_cancelled else "queued"
+    if state == "queued" and mailing_cancelled:  # a worker's retry written back after the cancel
+        return "cancelled"
     return state
 
 
@@ -161,6 +163,10 @@ def settle(now: datetime, quarantine: float, unsafe_no_quarantine: bool = False)
         state="cancelled", lease_until=None, updated_at=now)).rowcount
     done["requeued"] = db.session.execute(base.where(c.mailing_id.not_in(cancelled)).values(
         state="queued", lease_until=None, dispatched_at=None, updated_at=now)).rowcount
+    # A worker that was sending when the mailing was cancelled may write its retries back as queued.
+    done["cancelled"] += db.session.execute(update(t).where(
+        c.state == "queued", c.provider_seen_at.is_(None), c.mailing_id.in_(cancelled)).values(
+        state="cancelled", lease_until=None, updated_at=now)).rowcount
     return done
 
 
