@@ -48,6 +48,7 @@ def main() -> None:
     ap.add_argument("--recipients", type=int, default=100_000)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--latency", type=float, default=0.05)
+    ap.add_argument("--worker-log", default="", help="append the workers' logs to this file")
     ap.add_argument("--floor-recipients", type=int, default=0, help="default: the same as --recipients")
     ap.add_argument("--postgres", default=os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://127.0.0.1:5432/test"))
     ap.add_argument("--redis", default=os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379") + "/15")
@@ -80,6 +81,8 @@ def main() -> None:
     finally:
         for w in workers:
             w.kill()
+        for w in workers:
+            w.wait()  # a killed worker's open transactions end before the schema is dropped
         standin.terminate()
         with engine.begin() as conn:
             conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
@@ -107,12 +110,14 @@ def run(app, args, redis, host, url, workers) -> dict:
     redis_after_prepare = redis.info("memory")["used_memory"]
     env = dict(os.environ, DATABASE_URL=url, REDIS_URL=args.redis, MAIL_BACKEND="sendgrid",
                SENDGRID_API_HOST=host, SENDGRID_API_KEY="SG.bench")
+    log = open(args.worker_log, "a") if args.worker_log else subprocess.DEVNULL
     for _ in range(args.workers):
         workers.append(subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "worker"], cwd=ROOT, env=env,
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+                                        stdout=subprocess.DEVNULL, stderr=log))
     peak: dict[int, int] = {}
     redis_peak = 0
     first_sent = None
+    shown = time.monotonic()
     while True:
         rss_peak({w.pid for w in workers}, peak)
         redis_peak = max(redis_peak, redis.info("memory")["used_memory"])
@@ -122,6 +127,10 @@ def run(app, args, redis, host, url, workers) -> dict:
             first_sent = time.monotonic()
         if p["status"] == "done":
             break
+        if time.monotonic() - shown >= 5:
+            shown = time.monotonic()
+            print(f"  ... {p['status']}: " + ", ".join(f"{k} {v}" for k, v in p["counts"].items() if v),
+                  file=sys.stderr, flush=True)
         time.sleep(0.5)
     done = time.monotonic()
     rate = n / (done - first_sent)

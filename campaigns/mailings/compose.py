@@ -55,14 +55,19 @@ def variant_for(mailing: Mailing, language: str | None):
 
 
 def compiled_for(mailing: Mailing, language: str | None, cache: dict):
-    """The compiled variant for a language (cached per distinct variant, so once per job)."""
+    """The compiled variant for a language (cached per distinct variant, so once per job, and the choice
+    of variant cached per requested language, so the database is asked once per language, not per copy)."""
     from campaigns.appeals.rendering import compile_template
 
+    chosen = cache.get(("requested", language))
+    if chosen is not None:
+        return chosen
     variant = variant_for(mailing, language)
     tag = _get(variant, "language", default="en")
     if tag not in cache:
         cache[tag] = compile_template(_get(variant, "subject", default=""),
                                       _get(variant, "body_markdown", "body", default=""), tag)
+    cache[("requested", language)] = cache[tag]
     return cache[tag]
 
 

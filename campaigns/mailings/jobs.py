@@ -72,6 +72,10 @@ def deliver_batch(mailing_id: int, message_ids: list[int]) -> dict:
                 continue
             results, outcomes = _deliver_chunk(mailing_id, pending, want, composer, session)
             if results is None:
+                left = _claimable(mailing_id, pending)
+                if left:
+                    log.warning("mailing %s: %d of this job's messages are queued but could not be claimed",
+                                mailing_id, left)
                 break  # nothing of ours is queued any more
             claimed = {r.id for r in results}
             retry = {r.id for r in results if r.state == "queued"}
@@ -119,6 +123,14 @@ def _deliver_chunk(mailing_id, pending, want, composer, session):
     ledger.write_results(results, now)
     db.session.commit()
     return results, outcomes
+
+
+def _claimable(mailing_id: int, ids: list[int]) -> int:
+    m = Message.__table__.c
+    left = db.session.execute(select(func.count()).where(m.mailing_id == mailing_id, m.state == "queued",
+                                                         m.provider_seen_at.is_(None), m.id.in_(ids))).scalar_one()
+    db.session.commit()
+    return left
 
 
 def _status(mailing_id: int) -> str | None:
