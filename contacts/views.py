@@ -18,6 +18,7 @@ from core.security import access, fresh_login_required
 
 PER_PAGE = 50
 COUNT_CAP = 10_000
+FEW = 500  # a search matching at most this many contacts is read by id
 
 
 @bp.errorhandler(NotFound)
@@ -34,9 +35,19 @@ def current_filters() -> segments.Filters:
 
 
 def list_page(f: segments.Filters, page: int):
-    """One page of contacts (with organisation names and tags) and the total count."""
-    stmt = segments.apply_filters(select(Contact, Organisation.name).outerjoin(Organisation), f)
-    total = segments.count_capped(f, max(COUNT_CAP, page * PER_PAGE))
+    """One page of contacts (with organisation names and tags) and the total count (capped)."""
+    cap = max(COUNT_CAP, page * PER_PAGE)
+    base = select(Contact, Organisation.name).outerjoin(Organisation)
+    if f.q:
+        # The matching ids first (at most cap + 1): they give the count, and when they are few the page
+        # is read by id. PostgreSQL cannot estimate how many rows a trigram search matches; guessing
+        # many, it would walk the whole name index to find a handful of rows in name order.
+        ids = list(db.session.execute(segments.apply_filters(select(Contact.id), f).limit(cap + 1)).scalars())
+        total = len(ids)
+        stmt = base.where(Contact.id.in_(ids)) if total <= FEW else segments.apply_filters(base, f)
+    else:
+        stmt = segments.apply_filters(base, f)
+        total = segments.count_capped(f, cap)
     rows = db.session.execute(stmt.order_by(Contact.name, Contact.id)
                               .offset((page - 1) * PER_PAGE).limit(PER_PAGE)).all()
     tags: dict[int, list[str]] = {}
@@ -159,7 +170,7 @@ def show(contact_id: int):
     contact = db.session.get(Contact, contact_id) or abort(404)
     checking = db.session.execute(select(func.count()).select_from(Contact).where(
         Contact.id == contact_id, segments.needs_checking_clause())).scalar_one()
-    history = privacy.collect_related(contact.id, contact.email).get("history", [])
+    history = privacy.history_of(contact.id)
     return render_template("contacts/show.html", contact=contact, needs_checking=bool(checking), history=history,
                            kinds=KIND_LABELS)
 

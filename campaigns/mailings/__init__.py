@@ -18,3 +18,4 @@ def _settings(state) -> None:
 
 from campaigns.mailings import views  # noqa: E402,F401
 from campaigns.mailings.unsubscribe import bp as unsubscribe_bp  # noqa: E402
+from campaigns.mailings import privacy  # noqa: E402,F401  (registers with contacts.privacy)

@@ -4,3 +4,4 @@ from flask import Blueprint
 bp = Blueprint("responses", __name__, url_prefix="/responses")
 
 from campaigns.responses import views  # noqa: E402,F401
+from campaigns.responses import privacy  # noqa: E402,F401  (registers with contacts.privacy)

@@ -1,13 +1,15 @@
 """Export of a person's data, erasure, suppression and the CSV export's safety."""
 from __future__ import annotations
 
+import base64
 import csv
+import hashlib
 import io
 
 from sqlalchemy import select
 
 from contacts.models import Contact, Suppression
-from contacts.suppression import email_hash, is_suppressed, suppress
+from contacts.suppression import email_hash, is_suppressed, legacy_email_hash, suppress, suppressed_among
 from core.db import db
 from tests.conftest import csrf_token
 from tests.contacts.files import write_csv
@@ -43,12 +45,35 @@ def test_erasure_keeps_only_a_keyed_hash_and_blocks_reimport(app, client, auth, 
     assert result.summary() == "created 0, updated 0, unchanged 0, rejected 1"
 
 
-def test_the_hash_is_keyed_by_the_secret_key(app):
+def test_the_hash_is_the_lookup_keys_hmac_not_the_secret_keys(app):
+    from core.crypto import Keyring, keyed_hash
+
     with app.app_context():
-        ours = email_hash("a@x.example")
+        ours = email_hash(" A@X.example ")
+        assert ours == keyed_hash("a@x.example", "contacts.suppression") != hashlib.sha256(b"a@x.example").hexdigest()
+        other_lookup = Keyring.parse(app.config["DATA_ENCRYPTION_KEY"], base64.b64encode(b"k" * 32).decode())
+        assert email_hash("a@x.example", other_lookup) != ours
     app.config["SECRET_KEY"] = "another key"
     with app.app_context():
-        assert email_hash("a@x.example") != ours
+        assert email_hash("a@x.example") == ours  # rotating SECRET_KEY no longer forgets who was erased
+
+
+def test_rows_hashed_the_old_way_still_suppress_and_move_to_the_new_hash(app, tmp_path):
+    from contacts.importing import import_file
+
+    with app.app_context():
+        db.session.add_all([Suppression(email_hash=legacy_email_hash("old.erased@x.example"), reason="erased"),
+                            Suppression(email_hash=legacy_email_hash("old.quit@x.example"), reason="unsubscribed")])
+        db.session.commit()
+        assert is_suppressed("Old.Erased@x.example")
+        assert suppressed_among(["old.quit@x.example", "fine@x.example"]) == {"old.quit@x.example": "unsubscribed"}
+        suppress("old.quit@x.example", "bounced")
+        db.session.commit()
+        hashes = dict(db.session.execute(select(Suppression.email_hash, Suppression.reason)).all())
+        assert hashes[email_hash("old.quit@x.example")] == "unsubscribed"  # moved, first reason kept
+        assert legacy_email_hash("old.quit@x.example") not in hashes and len(hashes) == 2
+        result = import_file(write_csv(tmp_path / "x.csv", [["email"], ["old.erased@x.example"]]))
+    assert result.summary() == "created 0, updated 0, unchanged 0, rejected 1"
 
 
 def test_suppressing_marks_the_contact_and_it_cannot_be_set_active_again(app, client, auth):

@@ -41,6 +41,37 @@ def test_needs_checking_lists_ended_postings_and_bounces(app, client, auth):
     assert "Posting ended" in listing and "Bounced" in listing and "Fresh" not in listing
 
 
+def test_not_verified_for_a_year_needs_checking_and_search_looks_in_every_field(app, client, auth):
+    auth.login("viewer")
+    add_contact(app, email="stale@x.example", name="Stale", verified_at="2020-05-01", position="First Secretary",
+                organisation="Mission of Chile")
+    add_contact(app, email="recent@x.example", name="Recent", verified_at="2099-01-01", position="Press Attaché")
+    checking = page(client, "/contacts/?needs_checking=1")
+    assert "Stale" in checking and "Recent" not in checking
+    for q, found in (("SECRETARY", "Stale"), ("recent@x", "Recent"), ("of chile", "Stale"), ("stale", "Stale")):
+        listing = page(client, f"/contacts/?q={q}")
+        assert found in listing and "1 contact<" in listing, q
+    assert "No contacts match" in page(client, "/contacts/?q=nobody")
+    assert "No contacts match" in page(client, "/contacts/?q=100%25")  # % is a character, not a wildcard
+
+
+def test_a_search_matching_many_contacts_pages_and_caps_its_count(app, client, auth, monkeypatch):
+    from contacts import views
+
+    monkeypatch.setattr(views, "FEW", 3)
+    monkeypatch.setattr(views, "COUNT_CAP", 60)
+    auth.login("viewer")
+    for i in range(65):
+        add_contact(app, email=f"s{i:02}@x.example", name=f"Searched {i:02}")
+    first = page(client, "/contacts/?q=searched")
+    assert "More than 60 contacts" in first and "Searched 00" in first and "Searched 50" not in first
+    assert "Searched 50" in page(client, "/contacts/?q=searched&page=2")
+    some = page(client, "/contacts/?q=searched 0")  # more than FEW: filtered and sorted by the database
+    assert "10 contacts" in some and "Searched 09" in some and "Searched 10" not in some
+    few = page(client, "/contacts/?q=searched 64")  # at most FEW: read by id
+    assert "1 contact<" in few and "Searched 64" in few and "Searched 63" not in few
+
+
 def test_create_show_edit_and_delete_a_contact(app, client, auth):
     auth.login("campaigner")
     response = client.post("/contacts/new", data={
