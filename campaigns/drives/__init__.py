@@ -4,3 +4,4 @@ from flask import Blueprint
 bp = Blueprint("drives", __name__)
 
 from campaigns.drives import models, public, views  # noqa: E402,F401  (routes attach to bp)
+from campaigns.drives import privacy  # noqa: E402,F401  (registers with contacts.privacy)

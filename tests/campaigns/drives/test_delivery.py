@@ -196,3 +196,31 @@ def test_campaigners_start_a_delivery_from_the_drive_page(app, client, auth):
     page = client.get("/campaign-drives/1").get_data(as_text=True)
     assert "envoy@embassy.example" in page and "compiled" in page
     assert len(outbox(app)) == 1
+
+
+def test_a_targets_deliveries_are_in_their_history_export_and_erased_with_them(app, client, auth, runner):
+    from sqlalchemy import select
+
+    from campaigns.drives.models import DriveDelivery
+    from core.db import db
+    from tests.conftest import csrf_token
+
+    envoy = make_contact(app, "envoy@embassy.example")
+    make_contact(app, "posol@embassy.example", language="ru")
+    make_drive(app, audience={"tags": ["eu"]})
+    _signers(client)
+    assert "2 sent, 0 failed" in runner.invoke(args=["drives", "digest", "--drive", "1"]).output
+    auth.login("campaigner")
+    page = client.get(f"/contacts/{envoy}").get_data(as_text=True)
+    history = page[page.index('id="history"'):]
+    assert "Letter drive: Free Aigerim" in history and "3 signatures" in history and "/campaign-drives/1" in history
+    data = client.get(f"/contacts/{envoy}/data.json").get_json()
+    assert [(d["kind"], d["email"], d["signatures"]) for d in data["drive_deliveries"]] == [
+        ("compiled", "envoy@embassy.example", 3)]
+    client.post(f"/contacts/{envoy}/erase", data={"csrf_token": csrf_token(client, f"/contacts/{envoy}")})
+    with app.app_context():
+        rows = db.session.execute(select(DriveDelivery.email, DriveDelivery.contact_id, DriveDelivery.message_id)
+                                  .order_by(DriveDelivery.id)).all()
+    # The drive still counts two deliveries; nothing of the erased envoy is left in them.
+    assert len(rows) == 2 and "envoy@embassy.example" not in [r[0] for r in rows]
+    assert rows[0] == (None, None, None) and rows[1][0] == "posol@embassy.example"
