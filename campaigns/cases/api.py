@@ -28,12 +28,13 @@ CASE_INPUT = {"type": "object", "required": ["name"], "properties": {
 
 @bp.get("/cases")
 @access("viewer")
-@documented("List cases, newest change first; filter with ?status=", tags=["cases"], response_schema={
+@documented("List cases, newest change first; filter with ?status=. Confidential cases are listed by name "
+            "and status only: read one with GET /cases/<id> (audited)", tags=["cases"], response_schema={
     "type": "object", "properties": {"total": {"type": "integer"}, "cases": {"type": "array", "items": CASE}}})
 def cases_list():
     cases, total = services.list_cases(request.args.get("status") or None, request.args.get("q"),
                                        request.args.get("page", 1, type=int) or 1)
-    return jsonify({"total": total, "cases": [services.case_data(c) for c in cases]})
+    return jsonify({"total": total, "cases": [services.case_listing(c) for c in cases]})
 
 
 @bp.post("/cases")

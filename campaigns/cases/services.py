@@ -210,6 +210,15 @@ def pending_update(case: Case) -> CaseEvent | None:
     return latest if latest.kind in UPDATE_KINDS else None
 
 
+def case_listing(case: Case) -> dict:
+    """A case as a line of a list: a confidential case shows only who and where it stands; its details
+    are read one case at a time, where the reading is audited."""
+    if case.public:
+        return case_data(case)
+    return {"id": case.id, "name": case.name, "alias": case.alias, "public": False, "status": case.status,
+            "campaigns": [c.id for c in case.campaigns]}
+
+
 def case_data(case: Case) -> dict:
     """A case as plain data, for appeal templates and lists: never the confidential notes."""
     return {

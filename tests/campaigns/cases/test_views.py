@@ -60,6 +60,10 @@ def test_confidential_cases_say_so_and_each_view_is_audited(client, auth, app):
         events, _ = search(action="case.view_confidential")
         assert [(e.target, e.actor_email) for e in events] == [
             (f"case:{location.rsplit('/', 1)[1]}", "campaigner@example.org")]
+    # The list names a confidential case without its details: reading them is an audited opening.
+    listing = client.get("/cases/").get_data(as_text=True)
+    assert "Prisoner A" in listing and "open the case to read it" in listing
+    assert "art. 405" not in listing and "SIZO-1" not in listing
 
 
 def test_viewers_read_but_cannot_create(client, auth, app):
