@@ -1,0 +1,79 @@
+"""Redis restarts mid-mailing (it keeps nothing on disk: every queued job and rate is lost, and every
+connection drops). The database is the truth: the pump re-hands out what was queued, so the mailing
+finishes, and the provider's own log shows nobody got two messages and nobody was skipped.
+"""
+from __future__ import annotations
+
+import time
+from collections import Counter
+
+import redis as redis_lib
+from sqlalchemy import select, text
+
+from tests.faults.harness import EventRelay, Workers, app_config, private_redis, worker_env
+from tests.faults.test_mailing_kills import _wait_done, _wait_started
+from tests.standins.sendgrid import Faults, SendgridStandin
+
+SIZE = 600
+
+
+def restart_redis(url: str) -> int:
+    """What a restart does to our database: everything in it gone, every client of it disconnected."""
+    conn = redis_lib.Redis.from_url(url)
+    db = conn.connection_pool.connection_kwargs.get("db", 0)
+    conn.flushdb()
+    me = conn.client_id()
+    dropped = 0
+    for client in conn.client_list():
+        if int(client.get("db", -1)) == db and int(client["id"]) != me:
+            dropped += conn.client_kill_filter(_id=client["id"])
+    conn.close()
+    return dropped
+
+
+def test_a_redis_restart_mid_mailing_loses_nobody_and_sends_nobody_twice(config, redis_url, tmp_path):
+    from app import create_app
+    from campaigns.mailings import services
+    from campaigns.mailings.models import Message
+    from core.db import db
+    from tests.campaigns.mailings.factories import make_contacts, make_mailing
+
+    url = private_redis(redis_url)
+    with SendgridStandin(Faults(latency=(0.005, 0.02), event_delay=0.3)) as standin:
+        app = create_app({**config, **app_config(url, standin.url)})
+        with app.app_context():
+            if db.engine.dialect.name == "sqlite":
+                with db.engine.connect() as conn:
+                    conn.execute(text("PRAGMA journal_mode=WAL"))
+            make_contacts(SIZE)
+            mailing_id = make_mailing(rate=SIZE * 6)  # about ten seconds of sending
+        workers = Workers(worker_env(config["SQLALCHEMY_DATABASE_URI"], url, standin.url), tmp_path)
+        relay = EventRelay(app, standin)
+        relay.start()
+        workers.start(2)
+        try:
+            with app.app_context():
+                services.send_mailing(mailing_id)
+                expected = set(db.session.execute(select(Message.email).where(Message.mailing_id == mailing_id)).scalars())
+                db.session.remove()
+            _wait_started(app, mailing_id, timeout=30)
+            dropped = []
+            for _ in range(2):
+                time.sleep(1.5)
+                dropped.append(restart_redis(url))
+            print(f"redis restarted twice; connections dropped: {dropped}")
+            while len(workers.alive()) < 2:  # a supervisor restarts a worker that gave up on Redis
+                workers.start(1)
+            status = _wait_done(app, mailing_id, timeout=180)
+        finally:
+            workers.stop()
+            relay.stop()
+        with app.app_context():
+            states = Counter(db.session.execute(select(Message.state).where(Message.mailing_id == mailing_id)).scalars())
+            db.session.remove()
+            db.engine.dispose()
+    got = Counter(standin.recipients())
+    assert [e for e, n in got.items() if n > 1] == [], "a recipient got two messages"
+    assert sorted(expected - set(got)) == [], "recipients never mailed"
+    assert len(expected) == SIZE and set(got) == expected
+    assert status == "done" and set(states) == {"sent"}, f"unsettled messages {dict(states)}"
