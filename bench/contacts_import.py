@@ -2,6 +2,10 @@
 
 Each run happens in a fresh child process so its peak memory (max RSS) is its own. The floor is the
 same file read with the csv module and inserted bare (executemany, no validation, no merge).
+A line gives the child's wall time and CPU time (start-up included), then the import's own: wall
+time, CPU time (process_time) and, for a local PostgreSQL, the CPU time of its server process. On
+a shared machine the CPU seconds vary far less than the wall time; the load average is the 1-minute
+one when the run started.
 
     python bench/contacts_import.py [--rows 100000] [--db sqlite,postgresql]
 PostgreSQL comes from BENCH_POSTGRES_URL (default postgresql+psycopg://127.0.0.1:5432/test); the
@@ -42,6 +46,7 @@ def make_file(path: Path, rows: int) -> None:
 
 def child(mode: str, url: str, file: str) -> None:
     started = time.perf_counter()
+    extra = {}
     if mode == "floor":
         import sqlalchemy as sa
 
@@ -62,18 +67,44 @@ def child(mode: str, url: str, file: str) -> None:
         from app import create_app
         from contacts.importing import import_file
 
+        from core.db import db
+
         app = create_app({"SQLALCHEMY_DATABASE_URI": url})
         with app.app_context():
+            backend = _backend(db.session) if url.startswith("postgresql") else None
+            server = _cpu_of(backend)
+            cpu, wall = time.process_time(), time.perf_counter()
             summary = import_file(file, tags=["bench"]).summary()
+            extra.update(import_s=round(time.perf_counter() - wall, 2), import_cpu=round(time.process_time() - cpu, 2))
+            if server is not None:
+                extra["server_cpu"] = round(_cpu_of(backend) - server, 2)
     seconds = time.perf_counter() - started
     usage = resource.getrusage(resource.RUSAGE_SELF)
     print(json.dumps({"seconds": round(seconds, 2), "cpu": round(usage.ru_utime + usage.ru_stime, 2),
-                      "rss_mb": round(usage.ru_maxrss / 1024), "summary": summary}))
+                      "rss_mb": round(usage.ru_maxrss / 1024), "summary": summary, **extra}))
+
+
+def _backend(session) -> int:
+    """The PostgreSQL server process of the session's connection, which the import goes on using."""
+    import sqlalchemy as sa
+
+    return session.execute(sa.text("SELECT pg_backend_pid()")).scalar()
+
+
+def _cpu_of(pid: int | None) -> float | None:
+    """CPU seconds a local process has used (the server's share of the import), if /proc shows it."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, TypeError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def run_child(mode: str, url: str, file: Path) -> dict:
     out = subprocess.run([sys.executable, __file__, "--child", mode, "--url", url, "--file", str(file)],
-                         capture_output=True, text=True, check=True)
+                         capture_output=True, text=True)
+    if out.returncode:
+        sys.exit(f"{mode} run failed:\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -124,12 +155,17 @@ def main() -> None:
             try:
                 for label, mode in (("floor (csv + bare insert)", "floor"), ("first import", "import"),
                                     ("re-import unchanged", "import")):
+                    load = os.getloadavg()[0]
                     r = run_child(mode, url, file)
-                    print(f"{db:10} {label:27} {r['seconds']:6.2f} s (CPU {r['cpu']:6.2f} s)  "
-                          f"peak RSS {r['rss_mb']:4d} MB  {r['summary']}")
+                    line = f"{db:10} {label:27} {r['seconds']:6.2f} s (CPU {r['cpu']:6.2f} s)  "
+                    if "import_cpu" in r:
+                        line += f"import {r['import_s']:6.2f} s, CPU {r['import_cpu']:5.2f} s"
+                        line += f" + server {r['server_cpu']:5.2f} s  " if "server_cpu" in r else "  "
+                    print(f"{line}peak RSS {r['rss_mb']:4d} MB  load {load:.1f}  {r['summary']}", flush=True)
             finally:
                 cleanup()
-        print(f"load average at the end: {os.getloadavg()[0]:.1f} (wall time grows with other work on the machine)")
+        print(f"load average at the end: {os.getloadavg()[0]:.1f} (wall time grows with other work on the machine;"
+              " CPU seconds much less)")
 
 
 if __name__ == "__main__":

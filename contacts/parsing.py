@@ -2,7 +2,8 @@
 
 Files come from Excel and LibreOffice in many shapes: UTF-8 with or without a BOM, Windows-1251,
 separated by `,` `;` or tabs, with headers in English, Russian or Kazakh. `sniff` works out the shape,
-`guess_mapping` matches headers to fields, `read_rows` streams raw rows and `clean_row` validates one.
+`guess_mapping` matches headers to fields, `read_rows` streams raw rows, `clean_row` validates one and
+`clean_batches` gives an import its clean rows in batches, duplicates merged.
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import csv
 import io
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import IO, Iterator
 
 from contacts import validation as v
@@ -175,6 +177,56 @@ def read_rows(stream: IO[bytes], shape: FileShape, mapping: list[str | None],
         raise UnreadableFile(f"the file cannot be read past row {reader.line_num}: {exc}") from None
 
 
+Rejection = tuple[int, str, str]  # (row number, email as written, reason)
+
+
+def clean_batches(stream: IO[bytes], shape: FileShape, mapping: list[str | None],
+                  size: int) -> Iterator[tuple[list[tuple[int, dict]], list[Rejection]]]:
+    """Read and clean the file: batches of (row number, clean row), each with the rows rejected on the
+    way. An address that occurs more than once is held back, merged, and comes in the last batch."""
+    duplicates = _duplicate_keys(stream, shape, mapping)
+    merged: dict[str, tuple[int, dict]] = {}
+    batch: list[tuple[int, dict]] = []
+    rejected: list[Rejection] = []
+    for number, raw in read_rows(stream, shape, mapping):
+        try:
+            row = clean_row(raw)
+        except ValueError as exc:
+            rejected.append((number, raw.get("email", ""), str(exc)))
+            continue
+        if row["email"] in duplicates:
+            first = merged.get(row["email"])
+            merged[row["email"]] = (number, row) if first is None else (first[0], merge_rows(first[1], row))
+            continue
+        batch.append((number, row))
+        if len(batch) >= size:
+            yield batch, rejected
+            batch, rejected = [], []
+    yield batch + sorted(merged.values(), key=lambda item: item[0]), rejected
+
+
+def _duplicate_keys(stream: IO[bytes], shape: FileShape, mapping: list[str | None]) -> set[str]:
+    """First pass: the addresses that occur more than once (compared as the importer will store them)."""
+    seen: set[str] = set()
+    dups: set[str] = set()
+    for _, raw in read_rows(stream, shape, mapping, only={"email"}):
+        key = raw.get("email", "").strip().lower()
+        if key in seen:
+            dups.add(key)
+        seen.add(key)
+    return dups
+
+
+def merge_rows(first: dict, later: dict) -> dict:
+    """Duplicates in one file: later non-empty values win, tags are combined."""
+    merged = {**first, **{k: v for k, v in later.items() if k != "tags"}}
+    tags = list(first.get("tags", []))
+    tags += [t for t in later.get("tags", []) if t not in tags]
+    if tags:
+        merged["tags"] = tags
+    return merged
+
+
 def clean_row(raw: dict[str, str]) -> dict:
     """Validated values of one row: every field present is clean, absent fields are left out.
 
@@ -182,24 +234,14 @@ def clean_row(raw: dict[str, str]) -> dict:
     """
     clean: dict = {}
     problems: list[str] = []
-    if any("\x00" in value for value in raw.values()):
-        raise ValueError("the row contains a NUL character (a damaged or binary file?)")
     for field, value in raw.items():
+        if "\x00" in value:
+            raise ValueError("the row contains a NUL character (a damaged or binary file?)")
         try:
             if field == "email":
                 clean["email"] = v.clean_email(value)
-            elif field == "country":
-                clean["country"] = v.clean_country(value)
-            elif field == "language":
-                clean["language"] = v.clean_language(value)
-            elif field == "kind":
-                clean["kind"] = v.clean_kind(value)
-            elif field == "mailbox":
-                clean["mailbox"] = v.clean_mailbox(value)
-            elif field in ("posting_start", "posting_end"):
-                clean[field] = v.clean_date(value)
-            elif field == "tags":
-                clean["tags"] = v.clean_tags(value)
+            elif field in _REPEATED:
+                clean[field] = _clean_repeated(field, value)
             elif field == "notes":
                 if len(value) > LIMITS["notes"]:
                     raise ValueError(f"notes are longer than {LIMITS['notes']} characters")
@@ -218,7 +260,33 @@ def clean_row(raw: dict[str, str]) -> dict:
     clean.pop("last_name", None)
     if problems:
         raise ValueError("; ".join(problems))
+    if "tags" in clean:
+        clean["tags"] = list(clean["tags"])
     return clean
+
+
+# Fields whose values repeat down a list (a few countries, organisations and tag sets for thousands of
+# people): each distinct value is cleaned once. Names, addresses and notes are mostly unique, so
+# caching them would only churn the cache.
+_REPEATED = {"country", "language", "kind", "mailbox", "posting_start", "posting_end", "tags", "salutation",
+             "position", "organisation", "city", "lawful_basis", "source"}
+
+
+@lru_cache(maxsize=16384)
+def _clean_repeated(field: str, value: str):
+    if field == "country":
+        return v.clean_country(value)
+    if field == "language":
+        return v.clean_language(value)
+    if field == "kind":
+        return v.clean_kind(value)
+    if field == "mailbox":
+        return v.clean_mailbox(value)
+    if field in ("posting_start", "posting_end"):
+        return v.clean_date(value)
+    if field == "tags":
+        return tuple(v.clean_tags(value))  # immutable in the cache; each row gets its own list
+    return v.clip(value, LIMITS[field], field)
 
 
 def sample(stream: IO[bytes], shape: FileShape, rows: int = 5) -> list[list[str]]:

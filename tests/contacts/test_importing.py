@@ -1,10 +1,13 @@
 """Importing files into the database, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
 from sqlalchemy import func, select
 
-from contacts.importing import import_file
+from contacts.importing import _ahead, import_file
 from contacts.models import Contact, Organisation
 from contacts.suppression import suppress
 from core.db import db
@@ -122,3 +125,29 @@ def test_a_ten_thousand_row_file_imports_and_reimports(app, tmp_path):
     assert run(app, path, tags=["big"]).summary() == "created 0, updated 0, unchanged 10000, rejected 0"
     with app.app_context():
         assert db.session.execute(select(func.count()).select_from(Organisation)).scalar() == 50
+
+
+def test_a_file_unreadable_past_the_first_batches_writes_nothing(app, tmp_path):
+    """Batches already written are rolled back when the reader fails further down (here: a cell
+    over the csv module's field limit in row 5,002)."""
+    rows = [["email", "name"], *([f"p{i}@example.org", f"P {i}"] for i in range(5000)), ["x@example.org", "x" * 200_000]]
+    with pytest.raises(DomainError, match="^cannot read this file: the file cannot be read past row 5002"):
+        run(app, write_csv(tmp_path / "long.csv", rows))
+    assert contacts(app) == {}
+
+
+def test_the_reader_thread_stays_a_few_batches_ahead_and_stops_with_the_import():
+    produced: list[int] = []
+
+    def endless():
+        while True:
+            produced.append(len(produced))
+            yield produced[-1]
+
+    items = _ahead(endless(), depth=2)
+    assert [next(items), next(items)] == [0, 1]
+    items.close()  # the import stopped (a database error, say): the thread must not read on
+    assert not any(t.name == "contacts-import-reader" for t in threading.enumerate())
+    count = len(produced)
+    time.sleep(0.2)
+    assert len(produced) == count <= 5
