@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import (Boolean, DateTime, Float, Integer, String, any_, bindparam, case, column, func, literal, or_, select,
+from sqlalchemy import (Boolean, DateTime, Float, Integer, String, bindparam, case, column, func, literal, or_, select,
                         update)
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -48,8 +48,13 @@ def _insert(table):
 
 
 def _among(column, values: list[str]):
-    """`column IN values`: one array parameter on PostgreSQL."""
-    return column == any_(literal(values, ARRAY(String))) if _postgres() else column.in_(values)
+    """`column IN values`: on PostgreSQL one JSON parameter unnested in a subquery, which plans as an
+    index probe even once psycopg has prepared the statement (a generic plan of `= ANY($1)` may scan
+    the whole table; see `contacts.suppression.one_of`)."""
+    if _postgres():
+        return column.in_(select(func.jsonb_array_elements_text(literal(values, JSONB()))
+                                 .cast(String)))
+    return column.in_(values)
 
 
 def _recordset(rows: list[dict], columns: dict):
