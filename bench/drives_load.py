@@ -1,12 +1,17 @@
 """Load on a drive's public page: the sign form for a minute, then the page itself, under gunicorn.
 
-    python bench/drives_load.py [--duration 60] [--workers 4] [--connections 32] [--redis]
+    python bench/drives_load.py [--duration 60] [--workers 4] [--threads 4] [--connections 32] [--redis]
 
 Builds a fresh PostgreSQL schema (BENCH_DATABASE_URL, default the test database on 127.0.0.1), starts
-gunicorn on 127.0.0.1 as a reverse proxy would see it (TRUSTED_PROXIES=1, one X-Forwarded-For address
-per request from many networks), and drives it with wrk (or, without wrk, a multi-process Python
-client). Every 2xx answer to the sign form must be a row: the script counts the rows afterwards.
-For the floor, the same server and load tool serve a bare WSGI app returning a page of the same size.
+gunicorn on 127.0.0.1 with threaded workers (a sign request mostly waits on PostgreSQL and Redis, and
+threads keep the CPUs busy meanwhile; the command line is printed) as a reverse proxy would see it
+(TRUSTED_PROXIES=1, one X-Forwarded-For address per request from many networks), and drives it with
+wrk (Debian: apt-get install wrk). Every 2xx answer to the sign form must be a row: the script counts
+the rows afterwards. For the floor, the same server and load tool serve a bare WSGI app returning a
+page of the same size.
+
+Besides requests per second, which depend on whatever else the machine runs, it prints the CPU time
+the gunicorn workers spent per request (from /proc), which does not.
 """
 from __future__ import annotations
 
@@ -78,12 +83,16 @@ def prepare_database(url: str) -> None:
         db.engine.dispose()
 
 
-def start_server(target: str, env: dict, workers: int, threads: int, port: int, chdir: Path) -> subprocess.Popen:
+def gunicorn_command(target: str, workers: int, threads: int, port: int, chdir: Path) -> list[str]:
     cmd = [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}", "--chdir", str(chdir),
            "--log-level", "warning", "--backlog", "2048"]
     if threads > 1:
         cmd += ["-k", "gthread", "--threads", str(threads)]
-    proc = subprocess.Popen(cmd + [target], env=env, start_new_session=True)
+    return cmd + [target]
+
+
+def start_server(target: str, env: dict, workers: int, threads: int, port: int, chdir: Path) -> subprocess.Popen:
+    proc = subprocess.Popen(gunicorn_command(target, workers, threads, port, chdir), env=env, start_new_session=True)
     for _ in range(200):
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1)
@@ -102,6 +111,20 @@ def stop(proc: subprocess.Popen) -> None:
         proc.wait(15)
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
+
+
+def workers_cpu_seconds(master: int) -> float:
+    """User + system CPU time of the gunicorn master's live children (its workers), from /proc."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone meanwhile
+        if int(fields[1]) == master:  # ppid; utime and stime are fields 14 and 15 of the whole line
+            total += int(fields[11]) + int(fields[12])
+    return total / ticks
 
 
 def form_token(base: str) -> str:
@@ -140,11 +163,15 @@ def count_rows(url: str) -> int:
     return n
 
 
+def _cpu_per_request(result: dict) -> str:
+    return f"{result['cpu'] * 1000 / max(result['requests'], 1):.2f} ms"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=int, default=60, help="seconds of signing (the page gets the same)")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
-    parser.add_argument("--threads", type=int, default=1, help="threads per worker (gthread when > 1)")
+    parser.add_argument("--threads", type=int, default=4, help="threads per worker (gthread when > 1)")
     parser.add_argument("--connections", type=int, default=32, help="open connections of the load tool")
     parser.add_argument("--redis", action="store_true", help="count rate limits in Redis (REDIS_URL or local)")
     opts = parser.parse_args()
@@ -177,12 +204,16 @@ def main() -> None:
         prepare_database(url)
         server = start_server("app:create_app()", env, opts.workers, opts.threads, port, ROOT)
         try:
-            sign = run_wrk(f"{base}/drives/bench", opts.duration, opts.connections, wrk_threads, str(script),
-                           (form_token(base),))
+            token = form_token(base)
+            cpu = workers_cpu_seconds(server.pid)
+            sign = run_wrk(f"{base}/drives/bench", opts.duration, opts.connections, wrk_threads, str(script), (token,))
+            sign["cpu"] = workers_cpu_seconds(server.pid) - cpu
             time.sleep(1)
             rows = count_rows(url)
+            cpu = workers_cpu_seconds(server.pid)
             page = run_wrk(f"{base}/drives/bench", opts.duration, opts.connections, wrk_threads,
                            headers=("Accept-Language: ru-RU,ru;q=0.9,en;q=0.5",))
+            page["cpu"] = workers_cpu_seconds(server.pid) - cpu
             size = len(urllib.request.urlopen(f"{base}/drives/bench").read())
         finally:
             stop(server)
@@ -197,6 +228,8 @@ def main() -> None:
         engine.dispose()
         shutil.rmtree(tmp, ignore_errors=True)
 
+    command = gunicorn_command("app:create_app()", opts.workers, opts.threads, port, ROOT)
+    print("gunicorn:    " + " ".join(["gunicorn", *command[3:]]))
     print(f"parameters: gunicorn {opts.workers} workers x {opts.threads} thread(s), wrk {wrk_threads} threads / "
           f"{opts.connections} connections, {opts.duration}s each, PostgreSQL, rate limits in "
           f"{'Redis' if opts.redis else 'PostgreSQL'}, {os.cpu_count()} CPUs")
@@ -204,8 +237,9 @@ def main() -> None:
           f"2xx {sign['ok']}, other {sign['bad']}; rows {rows} "
           f"({'no 2xx reply without its row' if rows >= sign['ok'] else 'ROWS MISSING'}; "
           f"{rows - sign['ok']} rows for replies cut off at the end)")
+    print(f"             {_cpu_per_request(sign)} CPU of the gunicorn workers per submission")
     print(f"public page: {page['rps']:.0f} requests/s, p50 {page['p50']}, p99 {page['p99']}, "
-          f"non-2xx {page['non2xx']}, {size} bytes")
+          f"non-2xx {page['non2xx']}, {size} bytes; {_cpu_per_request(page)} worker CPU per request")
     print(f"floor (bare WSGI page of {len(BARE_PAGE)} bytes, same server and tool): {bare['rps']:.0f} requests/s")
     if rows < sign["ok"]:
         raise SystemExit(1)

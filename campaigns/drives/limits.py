@@ -11,7 +11,7 @@ import threading
 import time
 
 from flask import current_app
-from sqlalchemy import delete
+from sqlalchemy import bindparam, delete
 
 from campaigns.drives.models import RateWindow
 from campaigns.drives.signing import network_of
@@ -56,47 +56,64 @@ def check(drive_id: int, address: str, now: float | None = None) -> tuple[str, s
 _local = threading.local()  # one client per thread: threaded servers must not share a socket
 
 
-def _redis_client():
-    clients = _local.__dict__.setdefault("clients", {})
+# INCR each counter and start the expiry of a new one: one command, one round trip per signature.
+_COUNT_HITS = """
+local hits = {}
+for i, key in ipairs(KEYS) do
+  hits[i] = redis.call('INCR', key)
+  if hits[i] == 1 then redis.call('EXPIRE', key, ARGV[1]) end
+end
+return hits
+"""
+
+
+def _count_hits_script():
+    """This thread's client for REDIS_URL, as the script above bound to it (EVALSHA, loaded once)."""
+    scripts = _local.__dict__.setdefault("scripts", {})
     url = current_app.config["REDIS_URL"]
-    if url not in clients:
+    if url not in scripts:
         from core.queue import redis_connection
 
-        clients[url] = redis_connection(url)
-    return clients[url]
+        scripts[url] = redis_connection(url).register_script(_COUNT_HITS)
+    return scripts[url]
 
 
 def _redis_hits(keys: tuple[str, str], window: int, seconds: int) -> tuple[int, int] | None:
     import redis
 
     try:
-        pipe = _redis_client().pipeline(transaction=False)
-        for key in keys:
-            name = f"drives:rate:{key}:{window}"
-            pipe.incr(name)
-            pipe.expire(name, seconds * 2)
-        result = pipe.execute()
+        address_hits, network_hits = _count_hits_script()(
+            keys=[f"drives:rate:{key}:{window}" for key in keys], args=[seconds * 2])
     except (redis.exceptions.RedisError, OSError, ValueError):
-        _local.__dict__.pop("clients", None)
+        _local.__dict__.pop("scripts", None)
         current_app.logger.warning("drives: Redis unreachable, counting signing limits in the database")
         return None
-    return int(result[0]), int(result[2])
+    return int(address_hits), int(network_hits)
+
+
+_UPSERTS: dict = {}  # dialect name -> the statement below, built once
+
+
+def _count_hits_upsert(dialect: str):
+    """Both counters in one atomic upsert (INSERT ... ON CONFLICT DO UPDATE SET hits = hits + 1 RETURNING)."""
+    if dialect not in _UPSERTS:
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        table, window = RateWindow.__table__, bindparam("window")
+        stmt = insert(table).values([{"key": bindparam("address"), "window": window, "hits": 1},
+                                     {"key": bindparam("network"), "window": window, "hits": 1}])
+        _UPSERTS[dialect] = stmt.on_conflict_do_update(
+            index_elements=["key", "window"], set_={"hits": table.c.hits + 1}).returning(table.c.key, table.c.hits)
+    return _UPSERTS[dialect]
 
 
 def _database_hits(keys: tuple[str, str], window: int) -> tuple[int, int]:
-    """An atomic upsert per key (INSERT ... ON CONFLICT DO UPDATE SET hits = hits + 1 RETURNING hits)."""
-    dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    counts = []
-    for key in keys:
-        stmt = insert(RateWindow).values(key=key, window=window, hits=1)
-        stmt = stmt.on_conflict_do_update(index_elements=["key", "window"],
-                                          set_={"hits": RateWindow.hits + 1}).returning(RateWindow.hits)
-        counts.append(db.session.execute(stmt).scalar_one())
-    return counts[0], counts[1]
+    """One round trip, in the transaction that stores the signature."""
+    stmt = _count_hits_upsert(db.session.get_bind().dialect.name)
+    hits = dict(db.session.execute(stmt, {"address": keys[0], "network": keys[1], "window": window}).all())
+    return hits[keys[0]], hits[keys[1]]
 
 
 def purge_windows(now: float | None = None) -> int:

@@ -102,7 +102,7 @@ def public_page(slug: str):
     lang = choose_language(request.args.get("lang") or request.form.get("lang"), request.accept_languages,
                            info.default_language)
     if is_bot(request.form):  # looks like success to the bot; nothing is stored
-        return _message(slug, info.title(lang), lang, "thanks", 200)
+        return _common_reply(slug, info.title(lang), lang, "thanks")
     if not _form_token_ok(slug):  # stale or forged: show the form again, filled in, with a fresh token
         return _page(_drive_or_404(slug), lang, form=request.form, errors={"form": "expired"}, status=400)
     try:
@@ -111,12 +111,23 @@ def public_page(slug: str):
     except SignFormError as exc:
         return _page(_drive_or_404(slug), lang, form=request.form, errors=exc.fields, limits=exc.limits, status=422)
     except signatures.RateLimited:
-        return _message(slug, info.title(lang), lang, "too_many", 429)
+        return _common_reply(slug, info.title(lang), lang, "too_many", 429)
     except Conflict:
         return _message(slug, info.title(lang), lang, "closed", 409)
     key = {"counted": "thanks", "held": "held", "check_mail": "check_mail"}[result.outcome]
-    mailto = _mailto(slug, lang, result.copy_token) if info.delivery == "mailto" else None
-    return _message(slug, info.title(lang), lang, key, 200, mailto=mailto)
+    if info.delivery == "mailto":
+        return _message(slug, info.title(lang), lang, key, 200, mailto=_mailto(slug, lang, result.copy_token))
+    return _common_reply(slug, info.title(lang), lang, key)
+
+
+def _common_reply(slug: str, title: str, lang: str, key: str, status: int = 200):
+    """A reply that is the same for every signer (nothing personal in it), rendered once a moment."""
+    variant = f"reply:{key}:{lang}"
+    html = signatures.cached_page(slug, variant)
+    if html is None:
+        html, _ = _message(slug, title, lang, key, status)
+        signatures.keep_page(slug, variant, html)
+    return html, status
 
 
 def _mailto(slug: str, lang: str, copy_token: str | None) -> str | None:

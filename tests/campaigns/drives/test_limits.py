@@ -55,8 +55,10 @@ def test_limits_counted_in_redis(database_url, tmp_path, redis_url):
     _check_limits(app, app.test_client())
     import redis
 
-    keys = redis.Redis.from_url(redis_url).keys("drives:rate:*")
+    conn = redis.Redis.from_url(redis_url)
+    keys = conn.keys("drives:rate:*")
     assert keys and all(b"203.0.113" not in k for k in keys)  # no client address in Redis
+    assert all(conn.ttl(k) > 0 for k in keys)  # every counter ends with its window
     with app.app_context():
         from core.db import db
 

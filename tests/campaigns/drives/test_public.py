@@ -60,6 +60,22 @@ def test_a_thank_you_page_follows_signing(client, drive):
     assert "Thank you: your signature is counted." in response.get_data(as_text=True)
 
 
+def test_the_thank_you_page_is_the_same_for_every_signer_and_bot(app, client, drive):
+    app.config["DRIVE_STATS_SECONDS"] = 60  # the reply is rendered once a moment: nothing personal may be in it
+    replies = [sign(client, name="Aigerim Nurlanovna"), sign(client, name="Dana Serikova", city="Astana"),
+               sign(client, name="Bot", homepage="http://spam.example")]
+    assert [r.status_code for r in replies] == [200, 200, 200]
+    assert replies[0].get_data() == replies[1].get_data() == replies[2].get_data()
+    text = replies[0].get_data(as_text=True)
+    assert "Thank you: your signature is counted." in text
+    assert not any(word in text for word in ("Nurlanovna", "Dana", "Astana", "Bot"))
+    assert "Спасибо: ваша подпись учтена." in sign(client, lang="ru").get_data(as_text=True)
+    with app.app_context():
+        from campaigns.drives.signatures import count as counted
+
+        assert counted(drive) == 3  # the cached reply stands for stored rows; the bot stored none
+
+
 def test_hostile_names_are_shown_escaped_and_isolated(client, drive):
     sign(client, name="<script>alert(1)</script>", city="<b>Astana</b>")
     sign(client, name="Evil\u202eresU nuS", city="Almaty\u200f")
