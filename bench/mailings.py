@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -26,6 +27,14 @@ os.environ.setdefault("DATA_ENCRYPTION_KEY", "dGVzdC1kYXRhLWtleS1ub3QtZm9yLXByb2
 os.environ.setdefault("DATA_LOOKUP_KEY", "dGVzdC1sb29rdXAta2V5LW5vdC1mb3ItcHJvZHVjdGk=")
 for name in ("REDIS_URL", "DATABASE_URL"):
     os.environ.pop(name, None)
+
+
+def die_with_parent() -> None:
+    """Run in each child before exec: the kernel kills it when the bench goes, however the bench goes.
+    A stray worker left behind would take the next run's jobs (Redis database 15) and skew it."""
+    import ctypes
+
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
 def rss_peak(pids: set[int], peak: dict) -> None:
@@ -67,7 +76,8 @@ def main() -> None:
     redis.flushdb()
     port = 18000 + os.getpid() % 1000
     standin = subprocess.Popen([sys.executable, "-m", "tests.standins.sendgrid", "--port", str(port),
-                                "--latency", str(args.latency)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+                                "--latency", str(args.latency)], cwd=ROOT, stdout=subprocess.PIPE, text=True,
+                               preexec_fn=die_with_parent)
     standin.stdout.readline()
     host = f"http://127.0.0.1:{port}"
     config = {"SQLALCHEMY_DATABASE_URI": url, "REDIS_URL": args.redis, "MAIL_BACKEND": "sendgrid",
@@ -113,6 +123,7 @@ def run(app, args, redis, host, url, workers) -> dict:
     log = open(args.worker_log, "a") if args.worker_log else subprocess.DEVNULL
     for _ in range(args.workers):
         workers.append(subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "worker"], cwd=ROOT, env=env,
+                                        preexec_fn=die_with_parent,
                                         stdout=subprocess.DEVNULL, stderr=log))
     peak: dict[int, int] = {}
     redis_peak = 0

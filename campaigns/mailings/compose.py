@@ -22,7 +22,13 @@ CONTACT_COLUMNS = (Contact.id, Contact.name, Contact.salutation, Contact.positio
 
 
 def _signer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="mailings.unsubscribe")
+    """One serializer per app (building one derives its key: a few microseconds on every message)."""
+    ext = current_app.extensions
+    signer = ext.get("mailings.unsubscribe_signer")
+    if signer is None:
+        signer = ext["mailings.unsubscribe_signer"] = URLSafeSerializer(current_app.config["SECRET_KEY"],
+                                                                        salt="mailings.unsubscribe")
+    return signer
 
 
 def unsubscribe_token(key: str) -> str:
