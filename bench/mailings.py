@@ -90,7 +90,10 @@ def main() -> None:
             figures = run(app, args, redis, host, url, workers)
     finally:
         for w in workers:
-            w.kill()
+            try:
+                os.killpg(w.pid, signal.SIGKILL)  # the worker, its work horse and its scheduler process
+            except ProcessLookupError:
+                pass
         for w in workers:
             w.wait()  # a killed worker's open transactions end before the schema is dropped
         standin.terminate()
@@ -123,7 +126,7 @@ def run(app, args, redis, host, url, workers) -> dict:
     log = open(args.worker_log, "a") if args.worker_log else subprocess.DEVNULL
     for _ in range(args.workers):
         workers.append(subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "worker"], cwd=ROOT, env=env,
-                                        preexec_fn=die_with_parent,
+                                        preexec_fn=die_with_parent, start_new_session=True,
                                         stdout=subprocess.DEVNULL, stderr=log))
     peak: dict[int, int] = {}
     redis_peak = 0
