@@ -17,7 +17,8 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, bindparam, func, or_, select, update
+from sqlalchemy import Float, Integer, String, and_, bindparam, column, func, literal, or_, select, update
+from sqlalchemy.dialects.postgresql import JSONB
 
 from campaigns.mailings.models import Mailing, Message
 from core import mail
@@ -111,35 +112,74 @@ def claim(mailing_id: int, ids: list[int], limit: int, lease_until: datetime, no
     return sorted((Claimed(*row) for row in rows), key=lambda c: c.id)
 
 
+def _rows_table(rows: list[dict], columns: dict):
+    """PostgreSQL: a chunk's rows as ONE JSON parameter, read back as a typed table `v`.
+
+    One UPDATE ... FROM per chunk instead of one UPDATE per row: at hundreds of messages per second
+    the per-row statements were a third of a core on the database server. Datetimes travel as epoch
+    seconds (None stays None).
+    """
+    data = [{name: (value.timestamp() if kind is Float and value is not None else value)
+             for name, kind in columns.items() for value in (row[name],)} for row in rows]
+    return (func.jsonb_to_recordset(literal(data, JSONB))
+            .table_valued(*[column(name, kind) for name, kind in columns.items()])
+            .render_derived(name="v", with_types=True))
+
+
+def _postgres() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
 def record_headers(values: list[dict]) -> None:
     """Store each claimed message's Message-ID (and content hash) before it goes out."""
-    if values:
-        t = Message.__table__
-        db.session.execute(update(t).where(t.c.id == bindparam("b_id"))
-                           .values(message_id_header=bindparam("b_mid"), content_hash=bindparam("b_hash")), values)
+    if not values:
+        return
+    t = Message.__table__
+    if _postgres():
+        v = _rows_table(values, {"b_id": Integer, "b_mid": String, "b_hash": String})
+        db.session.execute(update(t).where(t.c.id == v.c.b_id)
+                           .values(message_id_header=v.c.b_mid, content_hash=v.c.b_hash))
+        return
+    db.session.execute(update(t).where(t.c.id == bindparam("b_id"))
+                       .values(message_id_header=bindparam("b_mid"), content_hash=bindparam("b_hash")), values)
 
 
 def write_results(results: list[Result], now: datetime) -> None:
     """Write a chunk's outcomes in a few bulk statements, each guarded by state and attempt."""
     t = Message.__table__
     c = t.c
-    same_attempt = and_(c.id == bindparam("b_id"), c.attempts == bindparam("b_att"))
     groups: dict[str, list[dict]] = {}
     for r in results:
         groups.setdefault(r.state, []).append({"b_id": r.id, "b_att": r.attempts, "b_pid": r.provider_id,
                                                "b_err": r.reason[:300] or None, "b_hold": r.hold_until})
+    postgres = _postgres()
+
+    def run(rows: list[dict], guard, make_values) -> None:
+        """`make_values(p)` builds the SET clause; `p(name)` is the row's value of `name`."""
+        if postgres:  # one statement for the group, the values joined from the JSON rows
+            v = _rows_table(rows, {"b_id": Integer, "b_att": Integer, "b_pid": String, "b_err": String,
+                                   "b_hold": Float})
+            row = {"b_pid": v.c.b_pid, "b_err": v.c.b_err, "b_hold": func.to_timestamp(v.c.b_hold)}
+            db.session.execute(update(t).where(c.id == v.c.b_id, c.attempts == v.c.b_att, guard)
+                               .values(**make_values(row.__getitem__)))
+        else:
+            same_attempt = and_(c.id == bindparam("b_id"), c.attempts == bindparam("b_att"))
+            db.session.execute(update(t).where(same_attempt, guard).values(**make_values(bindparam)), rows)
+
     if groups.get("sent"):
         # A late success still counts if the pump already called the row unknown.
-        db.session.execute(update(t).where(same_attempt, or_(c.state == "sending", c.state == "unknown"))
-                           .values(state="sent", provider_message_id=bindparam("b_pid"), sent_at=now,
-                                   lease_until=None, last_error=None, updated_at=now), groups["sent"])
+        run(groups["sent"], or_(c.state == "sending", c.state == "unknown"),
+            lambda p: dict(state="sent", provider_message_id=p("b_pid"), sent_at=now, lease_until=None,
+                           last_error=None, updated_at=now))
     for state in ("failed", "queued", "unknown"):
         if groups.get(state):
-            values = dict(state=state, last_error=bindparam("b_err"), updated_at=now,
-                          lease_until=bindparam("b_hold") if state == "unknown" else None)
-            if state == "queued":
-                values["dispatched_at"] = None
-            db.session.execute(update(t).where(same_attempt, c.state == "sending").values(**values), groups[state])
+            def make(p, state=state):
+                values = dict(state=state, last_error=p("b_err"), updated_at=now,
+                              lease_until=p("b_hold") if state == "unknown" else None)
+                if state == "queued":
+                    values["dispatched_at"] = None
+                return values
+            run(groups[state], c.state == "sending", make)
 
 
 def settle(now: datetime, quarantine: float, unsafe_no_quarantine: bool = False) -> dict[str, int]:
