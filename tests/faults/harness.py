@@ -151,3 +151,51 @@ class EventRelay(threading.Thread):
     def stop(self) -> None:
         self.halt.set()
         self.join(5)
+
+
+def send_now(app, mailing_id: int) -> set[str]:
+    """Send the mailing (its ledger is written now) and return every address it must reach."""
+    from sqlalchemy import select
+
+    from campaigns.mailings import services
+    from campaigns.mailings.models import Message
+    from core.db import db
+
+    with app.app_context():
+        services.send_mailing(mailing_id)
+        expected = set(db.session.execute(select(Message.email).where(Message.mailing_id == mailing_id)).scalars())
+        db.session.remove()
+    return expected
+
+
+def wait_started(app, mailing_id: int, timeout: float) -> None:
+    from campaigns.mailings import services
+    from core.db import db
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with app.app_context():
+            p = services.progress(mailing_id)
+            db.session.remove()
+        if p["counts"]["accepted"] or p["counts"]["sending"]:
+            return
+        time.sleep(0.2)
+
+
+def wait_done(app, mailing_id: int, timeout: float) -> str:
+    from campaigns.mailings import services
+    from core.db import db
+
+    start = time.monotonic()
+    deadline = start + timeout
+    while time.monotonic() < deadline:
+        with app.app_context():
+            p = services.progress(mailing_id)
+            db.session.remove()
+        if p["status"] in ("done", "cancelled"):
+            print(f"done {time.monotonic() - start:.1f}s after the chaos")
+            return p["status"]
+        if int(time.monotonic() - start) % 3 == 0:
+            print(f"{time.monotonic() - start:5.1f}s {p['status']} { {k: v for k, v in p['counts'].items() if v} }")
+        time.sleep(0.5)
+    return p["status"]

@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, text
 
-from tests.faults.harness import EventRelay, Workers, app_config, private_redis, worker_env
+from tests.faults.harness import (EventRelay, Workers, app_config, private_redis, send_now, wait_done, wait_started,
+                                  worker_env)
 from tests.standins.sendgrid import Faults, SendgridStandin
 
 SIZE = int(os.environ.get("FAULT_RECIPIENTS", "1000"))
@@ -26,7 +27,6 @@ FAULTS = dict(p429=0.003, p503=0.03, p_accept_then_fail=0.03, p_hang=0.004, late
 
 def _chaos_run(config, redis_url, tmp_path, size: int, seed: int, unsafe: bool, chaos_seconds: float = 6.0):
     from app import create_app
-    from campaigns.mailings import services
     from campaigns.mailings.models import Message
     from core.db import db
     from tests.campaigns.mailings.factories import make_contacts, make_mailing
@@ -51,11 +51,8 @@ def _chaos_run(config, redis_url, tmp_path, size: int, seed: int, unsafe: bool, 
         relay.start()
         workers.start(2)
         try:
-            with app.app_context():
-                services.send_mailing(mailing_id)
-                expected = set(db.session.execute(select(Message.email).where(Message.mailing_id == mailing_id)).scalars())
-                db.session.remove()
-            _wait_started(app, mailing_id, timeout=30)  # workers take a few seconds to boot
+            expected = send_now(app, mailing_id)
+            wait_started(app, mailing_id, timeout=30)  # workers take a few seconds to boot
             kills = Counter()
             end = time.monotonic() + chaos_seconds
             while time.monotonic() < end:
@@ -72,7 +69,7 @@ def _chaos_run(config, redis_url, tmp_path, size: int, seed: int, unsafe: bool, 
                 workers.start(1)
             if not unsafe:  # the provider recovers; the broken variant keeps meeting faults to the end
                 standin.faults = Faults(latency=FAULTS["latency"], event_delay=FAULTS["event_delay"])
-            status = _wait_done(app, mailing_id, timeout=240)  # generous: CI machines are busy
+            status = wait_done(app, mailing_id, timeout=240)  # generous: CI machines are busy
         finally:
             workers.stop()
             relay.stop()
@@ -82,39 +79,6 @@ def _chaos_run(config, redis_url, tmp_path, size: int, seed: int, unsafe: bool, 
             db.engine.dispose()
         print(f"stand-in answers={standin.answers} relayed={relay.relayed} states={dict(states)} status={status}")
         return standin, expected, states, status
-
-
-def _wait_started(app, mailing_id: int, timeout: float) -> None:
-    from campaigns.mailings import services
-    from core.db import db
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with app.app_context():
-            p = services.progress(mailing_id)
-            db.session.remove()
-        if p["counts"]["accepted"] or p["counts"]["sending"]:
-            return
-        time.sleep(0.2)
-
-
-def _wait_done(app, mailing_id: int, timeout: float) -> str:
-    from campaigns.mailings import services
-    from core.db import db
-
-    start = time.monotonic()
-    deadline = start + timeout
-    while time.monotonic() < deadline:
-        with app.app_context():
-            p = services.progress(mailing_id)
-            db.session.remove()
-        if p["status"] in ("done", "cancelled"):
-            print(f"done {time.monotonic() - start:.1f}s after the chaos")
-            return p["status"]
-        if int(time.monotonic() - start) % 3 == 0:
-            print(f"{time.monotonic() - start:5.1f}s {p['status']} { {k: v for k, v in p['counts'].items() if v} }")
-        time.sleep(0.5)
-    return p["status"]
 
 
 def test_killed_workers_send_nobody_two_messages_and_skip_nobody(config, redis_url, tmp_path):

@@ -10,8 +10,8 @@ from collections import Counter
 import redis as redis_lib
 from sqlalchemy import select, text
 
-from tests.faults.harness import EventRelay, Workers, app_config, private_redis, worker_env
-from tests.faults.test_mailing_kills import _wait_done, _wait_started
+from tests.faults.harness import (EventRelay, Workers, app_config, private_redis, send_now, wait_done, wait_started,
+                                  worker_env)
 from tests.standins.sendgrid import Faults, SendgridStandin
 
 SIZE = 600
@@ -33,7 +33,6 @@ def restart_redis(url: str) -> int:
 
 def test_a_redis_restart_mid_mailing_loses_nobody_and_sends_nobody_twice(config, redis_url, tmp_path):
     from app import create_app
-    from campaigns.mailings import services
     from campaigns.mailings.models import Message
     from core.db import db
     from tests.campaigns.mailings.factories import make_contacts, make_mailing
@@ -52,11 +51,8 @@ def test_a_redis_restart_mid_mailing_loses_nobody_and_sends_nobody_twice(config,
         relay.start()
         workers.start(2)
         try:
-            with app.app_context():
-                services.send_mailing(mailing_id)
-                expected = set(db.session.execute(select(Message.email).where(Message.mailing_id == mailing_id)).scalars())
-                db.session.remove()
-            _wait_started(app, mailing_id, timeout=30)
+            expected = send_now(app, mailing_id)
+            wait_started(app, mailing_id, timeout=30)
             dropped = []
             for _ in range(2):
                 time.sleep(1.5)
@@ -64,7 +60,7 @@ def test_a_redis_restart_mid_mailing_loses_nobody_and_sends_nobody_twice(config,
             print(f"redis restarted twice; connections dropped: {dropped}")
             while len(workers.alive()) < 2:  # a supervisor restarts a worker that gave up on Redis
                 workers.start(1)
-            status = _wait_done(app, mailing_id, timeout=180)
+            status = wait_done(app, mailing_id, timeout=180)
         finally:
             workers.stop()
             relay.stop()
