@@ -7,6 +7,7 @@ webhook: it hands the stand-in's delayed 'processed' events to the app's event i
 from __future__ import annotations
 
 import os
+from collections import Counter
 import signal
 import subprocess
 import sys
@@ -199,3 +200,17 @@ def wait_done(app, mailing_id: int, timeout: float) -> str:
             print(f"{time.monotonic() - start:5.1f}s {p['status']} { {k: v for k, v in p['counts'].items() if v} }")
         time.sleep(0.5)
     return p["status"]
+
+
+def final_states(app, mailing_id: int) -> Counter:
+    """How many of the mailing's messages ended in each state (and the app's connections closed)."""
+    from sqlalchemy import select
+
+    from campaigns.mailings.models import Message
+    from core.db import db
+
+    with app.app_context():
+        states = Counter(db.session.execute(select(Message.state).where(Message.mailing_id == mailing_id)).scalars())
+        db.session.remove()
+        db.engine.dispose()
+    return states

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, text
 
-from tests.faults.harness import (EventRelay, Workers, app_config, private_redis, send_now, wait_done, wait_started,
+from tests.faults.harness import (EventRelay, Workers, app_config, final_states, private_redis, send_now, wait_done, wait_started,
                                   worker_env)
 from tests.standins.sendgrid import Faults, SendgridStandin
 
@@ -73,10 +73,7 @@ def _chaos_run(config, redis_url, tmp_path, size: int, seed: int, unsafe: bool, 
         finally:
             workers.stop()
             relay.stop()
-        with app.app_context():
-            states = Counter(db.session.execute(select(Message.state).where(Message.mailing_id == mailing_id)).scalars())
-            db.session.remove()
-            db.engine.dispose()
+        states = final_states(app, mailing_id)
         print(f"stand-in answers={standin.answers} relayed={relay.relayed} states={dict(states)} status={status}")
         return standin, expected, states, status
 

@@ -8,9 +8,9 @@ import time
 from collections import Counter
 
 import redis as redis_lib
-from sqlalchemy import select, text
+from sqlalchemy import text
 
-from tests.faults.harness import (EventRelay, Workers, app_config, private_redis, send_now, wait_done, wait_started,
+from tests.faults.harness import (EventRelay, Workers, app_config, final_states, private_redis, send_now, wait_done, wait_started,
                                   worker_env)
 from tests.standins.sendgrid import Faults, SendgridStandin
 
@@ -33,7 +33,6 @@ def restart_redis(url: str) -> int:
 
 def test_a_redis_restart_mid_mailing_loses_nobody_and_sends_nobody_twice(config, redis_url, tmp_path):
     from app import create_app
-    from campaigns.mailings.models import Message
     from core.db import db
     from tests.campaigns.mailings.factories import make_contacts, make_mailing
 
@@ -64,10 +63,7 @@ def test_a_redis_restart_mid_mailing_loses_nobody_and_sends_nobody_twice(config,
         finally:
             workers.stop()
             relay.stop()
-        with app.app_context():
-            states = Counter(db.session.execute(select(Message.state).where(Message.mailing_id == mailing_id)).scalars())
-            db.session.remove()
-            db.engine.dispose()
+        states = final_states(app, mailing_id)
     got = Counter(standin.recipients())
     assert [e for e, n in got.items() if n > 1] == [], "a recipient got two messages"
     assert sorted(expected - set(got)) == [], "recipients never mailed"
