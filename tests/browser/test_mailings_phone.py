@@ -11,6 +11,8 @@ pytestmark = pytest.mark.browser
 
 
 def _fits(phone) -> None:
+    # Measure the laid-out page: a layout forced before the stylesheet arrives is unstyled and wide.
+    phone.wait_for_load_state("load")
     width = phone.evaluate("document.documentElement.scrollWidth")
     if width > 360:
         print("too wide:", phone.evaluate("""[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > 362 || e.scrollWidth > e.clientWidth + 2)
