@@ -7,7 +7,6 @@ same message the backend would and adds the attachment: a MIME part for the outb
 from __future__ import annotations
 
 import base64
-import json
 import os
 import secrets
 import smtplib
@@ -39,22 +38,12 @@ def send_with_attachment(envelope: Envelope, filename: str, content: bytes,
 
 
 def _sendgrid(config, envelope: Envelope, filename: str, content: bytes, mimetype: str) -> Outcome:
-    import urllib3
+    from core.mail.sendgrid import SendgridSession, build_body
 
-    from core.mail.sendgrid import SendgridSession, build_body, classify
-
-    session = SendgridSession(config)
     body = build_body(envelope)
     body["attachments"] = [{"content": base64.b64encode(content).decode(), "type": mimetype,
                             "filename": filename, "disposition": "attachment"}]
-    try:
-        response = session.pool.request("POST", session.url, body=json.dumps(body).encode(),
-                                        headers=session.headers)
-    except (urllib3.exceptions.ConnectTimeoutError, urllib3.exceptions.NewConnectionError) as exc:
-        return Outcome(RETRY, reason=f"cannot connect: {type(exc).__name__}")
-    except urllib3.exceptions.HTTPError as exc:
-        return Outcome(AMBIGUOUS, reason=f"no answer: {type(exc).__name__}")
-    return classify(response.status, response.headers, response.data)
+    return SendgridSession(config).send_body(body)
 
 
 def _smtp(config, envelope: Envelope, message) -> Outcome:

@@ -136,3 +136,11 @@ def test_nothing_starts_after_the_deadline():
     with SendgridStandin() as standin:
         outcomes = _sendgrid(standin).send_many([envelope()], deadline=time.monotonic() - 1)
     assert outcomes[0].kind == mail.RETRY and standin.accepted == []
+
+
+def test_sendgrid_unreachable_is_retried_not_ambiguous():
+    session = mail.open_session({"MAIL_BACKEND": "sendgrid", "SENDGRID_API_HOST": f"http://127.0.0.1:{free_port()}",
+                                 "SENDGRID_CONNECT_TIMEOUT": 1, "SENDGRID_READ_TIMEOUT": 1})
+    outcomes = session.send_many([envelope(), envelope(to="other@example.org", key="k4y")])
+    assert [o.kind for o in outcomes] == [mail.RETRY, mail.RETRY]
+    assert "cannot connect" in outcomes[0].reason

@@ -224,3 +224,23 @@ def test_a_targets_deliveries_are_in_their_history_export_and_erased_with_them(a
     # The drive still counts two deliveries; nothing of the erased envoy is left in them.
     assert len(rows) == 2 and "envoy@embassy.example" not in [r[0] for r in rows]
     assert rows[0] == (None, None, None) and rows[1][0] == "posol@embassy.example"
+
+
+def test_through_sendgrid_the_letter_travels_as_an_attachment_of_one_recipient_each(app, client, runner):
+    import base64
+
+    from tests.standins.sendgrid import SendgridStandin
+
+    make_contact(app, "envoy@embassy.example", language="en")
+    make_contact(app, "posol@embassy.example", language="ru")
+    make_drive(app, audience={"tags": ["eu"]})
+    _signers(client)
+    with SendgridStandin(keep_bodies=True) as standin:
+        app.config.update(MAIL_BACKEND="sendgrid", SENDGRID_API_HOST=standin.url, SENDGRID_API_KEY="SG.k")
+        result = runner.invoke(args=["drives", "digest", "--drive", "1"])
+    assert "2 sent, 0 failed" in result.output, result.output
+    assert sorted(a.to[0] for a in standin.accepted) == ["envoy@embassy.example", "posol@embassy.example"]
+    for accepted in standin.accepted:
+        [attachment] = accepted.body["attachments"]
+        assert attachment["type"] == "application/pdf"
+        assert base64.b64decode(attachment["content"]).startswith(b"%PDF")
