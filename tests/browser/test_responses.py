@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import sign_in
 from tests.campaigns.responses.factories import PUBLIC_KEY, event, make_mailing, post_events
@@ -39,9 +40,10 @@ def test_the_dashboard_charts_and_the_evidence_export(page, app):
     assert text.splitlines()[0].startswith("seq,recorded_at,fact") and len(text.splitlines()) == 7
 
     page.click("text=Printable page")
+    page.wait_for_load_state("load")  # the print rules are in the stylesheet: judge the styled page
     page.emulate_media(media="print")
-    assert not page.locator("header.top").is_visible()
-    assert page.locator("table.evidence").is_visible()
+    expect(page.locator("header.top")).to_be_hidden()
+    expect(page.locator("table.evidence")).to_be_visible()
 
 
 def test_the_evidence_page_fits_a_phone(phone, app):
