@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 
 DEFAULTS = {
-    "MAILING_BATCH_SIZE": 500,          # recipients per rq job
+    "MAILING_BATCH_SIZE": 1000,         # recipients per rq job (fewer forks and new connections per message)
     "MAILING_CHUNK": 256,               # recipients claimed at a time inside a job
     "MAILING_LEASE_SECONDS": 120.0,       # a claim expires after this; must exceed a chunk's send time
     "MAILING_QUARANTINE_SECONDS": 900.0,  # longer than the provider's event delay
