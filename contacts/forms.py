@@ -3,14 +3,15 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms import DateField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from contacts.models import KIND_LABELS, STATUSES
 
-KIND_CHOICES = [("", "—")] + list(KIND_LABELS.items())
-STATUS_CHOICES = [(s, s.capitalize()) for s in STATUSES]
-MAILBOX_CHOICES = [("", "—"), ("personal", "Personal address"), ("generic", "Generic mailbox")]
+KIND_CHOICES = [SelectChoice("", "—")] + [SelectChoice(k, label) for k, label in KIND_LABELS.items()]
+STATUS_CHOICES = [SelectChoice(s, s.capitalize()) for s in STATUSES]
+MAILBOX_CHOICES = [SelectChoice("", "—"), SelectChoice("personal", "Personal address"),
+                   SelectChoice("generic", "Generic mailbox")]
 
 
 class ContactForm(FlaskForm):
