@@ -82,6 +82,16 @@ def json_body() -> dict:
     return data
 
 
+def whole_number(data: dict, name: str) -> int | None:
+    """`data[name]` as an int, None when absent or null; a bool or any other type is refused."""
+    value = data.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ValidationError(name, "must be a whole number")
+    return value
+
+
 # Every id and count column is a 32-bit INTEGER (PostgreSQL's int4): a larger number names no row.
 INT_MAX = 2**31 - 1
 _TYPE_NAMES = {"string": "text", "integer": "a whole number", "number": "a number", "boolean": "true or false",

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import g, jsonify
 
 from campaigns.mailings import services
-from core.api import bp, documented, json_body
+from core.api import bp, documented, json_body, whole_number
 from core.errors import ValidationError
 from core.security import access
 
@@ -24,15 +24,6 @@ CREATE = {"type": "object", "required": ["name", "template_id", "audience"], "pr
     "tracking": {"type": "boolean"}, "rate_per_minute": {"type": "integer"}}}
 
 
-def _int(data: dict, name: str) -> int | None:
-    value = data.get(name)
-    if value is None:
-        return None
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise ValidationError(name, "must be a whole number")
-    return value
-
-
 @bp.post("/mailings")
 @access("campaigner")
 @documented("Create a draft mailing", request_schema=CREATE, response_schema=PROGRESS, status=201, tags=["mailings"])
@@ -43,19 +34,19 @@ def mailing_create():
     audience = data.get("audience") or {}
     if not isinstance(audience, dict) or not all(isinstance(t, str) for t in audience.get("tags", []) or []):
         raise ValidationError("audience", "must be {\"tags\": [...]} or {\"segment_id\": N}")
-    case_ids = [_int({"case_id": c}, "case_id") for c in data.get("case_ids") or []]
+    case_ids = [whole_number({"case_id": c}, "case_id") for c in data.get("case_ids") or []]
     if data.get("case_id") is not None:
-        case_ids.insert(0, _int(data, "case_id"))
+        case_ids.insert(0, whole_number(data, "case_id"))
     user = g.api_user
     mailing = services.create_mailing(services.MailingInput(
-        name=str(data.get("name") or ""), template_id=_int(data, "template_id"),
+        name=str(data.get("name") or ""), template_id=whole_number(data, "template_id"),
         from_email=data.get("from_email") or current_app.config.get("MAIL_FROM") or user.email,
         from_name=str(data.get("from_name") or ""), reply_to=data.get("reply_to"), case_ids=tuple(case_ids),
-        campaign_id=_int(data, "campaign_id"),
-        audience={"tags": list(audience.get("tags") or []), "segment_id": _int(audience, "segment_id"),
-                  **({"informed_of_case": _int(audience, "informed_of_case")}
+        campaign_id=whole_number(data, "campaign_id"),
+        audience={"tags": list(audience.get("tags") or []), "segment_id": whole_number(audience, "segment_id"),
+                  **({"informed_of_case": whole_number(audience, "informed_of_case")}
                      if audience.get("informed_of_case") is not None else {})},
-        tracking=bool(data.get("tracking")), rate_per_minute=_int(data, "rate_per_minute")), user.id)
+        tracking=bool(data.get("tracking")), rate_per_minute=whole_number(data, "rate_per_minute")), user.id)
     return jsonify(services.progress(mailing.id)), 201
 
 

@@ -11,7 +11,7 @@ from campaigns.responses import figures
 from campaigns.responses.ingest import events_for
 from campaigns.responses.models import Response
 from campaigns.responses.services import LoggedResponse, list_responses, log_response
-from core.api import bp, documented, json_body
+from core.api import bp, documented, json_body, whole_number
 from core.db import db, utcnow
 from core.errors import NotFound, ValidationError
 from core.security import access
@@ -66,15 +66,6 @@ def _date(data: dict, name: str) -> date | None:
         raise ValidationError(name, "is not a date (YYYY-MM-DD)") from None
 
 
-def _int(data: dict, name: str) -> int | None:
-    value = data.get(name)
-    if value is None:
-        return None
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise ValidationError(name, "must be a whole number")
-    return value
-
-
 @bp.get("/messages/<int:message_id>")
 @access("viewer")
 @documented("A message with its provider events and the responses to it", response_schema=MESSAGE,
@@ -114,8 +105,8 @@ def responses_list():
 def responses_create():
     data = json_body()
     response = log_response(LoggedResponse(
-        kind=str(data.get("kind") or ""), occurred_on=_date(data, "occurred_on"), contact_id=_int(data, "contact_id"),
-        case_id=_int(data, "case_id"), message_id=_int(data, "message_id"), summary=str(data.get("summary") or ""),
+        kind=str(data.get("kind") or ""), occurred_on=_date(data, "occurred_on"), contact_id=whole_number(data, "contact_id"),
+        case_id=whole_number(data, "case_id"), message_id=whole_number(data, "message_id"), summary=str(data.get("summary") or ""),
         outcome=data.get("outcome"), follow_up_on=_date(data, "follow_up_on")), g.api_user.id)
     return jsonify(response_json(response)), 201
 
