@@ -5,7 +5,7 @@ no timeout and logs whole bodies at DEBUG. We only use its helpers to build the 
 one aiohttp client per process: keep-alive connections, explicit timeouts, no automatic retries (the
 ledger decides), and a whole chunk of requests in flight at once on one event loop, so the provider's
 latency is hidden without a thread per request. aiohttp's C parser costs about a third of the CPU per
-request of urllib3 driven by a thread pool (bench/mailings.py; the notes in the README).
+request of urllib3 driven by a thread pool (bench/sendgrid_client.py measures both).
 Each request carries exactly ONE recipient; the only custom arg is the opaque message key.
 """
 from __future__ import annotations
