@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
@@ -42,8 +43,29 @@ def start_mailing(mailing_id: int) -> None:
     dispatch(mailing_id)
 
 
+@dataclass
+class _Chunk:
+    """Claimed, rendered messages whose sends may be in flight while the job prepares the next."""
+
+    sendable: list          # (Claimed, Envelope, content hash) of the messages to send
+    results: list           # ledger.Result of those that ended before sending (nothing to render...)
+    deadline: float         # no send starts after this (time.monotonic()): the lease ends soon after
+    top: int                # the highest id claimed
+    sending: mail.Pending | None = None
+
+
+# A prepared chunk that is not sent after all (the previous one met a 429, stopped the mailing, or
+# kept failing): certainly not accepted, so back to queued for this job or another to send.
+HELD_BACK = mail.Outcome(mail.RETRY, reason="not sent: held back after the previous chunk's answers")
+
+
 def deliver_batch(mailing_id: int, message_ids: list[int]) -> dict:
-    """Claim, render and send the queued messages among `message_ids`, a chunk at a time."""
+    """Claim, render and send the queued messages among `message_ids`, a chunk at a time.
+
+    Pipelined: while one chunk's requests are in flight, the next is claimed (and committed) and
+    rendered, so the provider's latency and the database's round trips overlap. A chunk is only
+    sent once the previous one's answers are written and allow it.
+    """
     from campaigns.mailings.compose import Composer
 
     cfg = current_app.config
@@ -58,41 +80,62 @@ def deliver_batch(mailing_id: int, message_ids: list[int]) -> dict:
     session = mail.open_session(cfg)
     tally: dict[str, int] = {}
     strikes = 0
+    flying: _Chunk | None = None
+    halted = False
     try:
-        while pending and time.monotonic() < stop_at:
-            if _status(mailing_id) != "sending":
+        while True:
+            chunk, wait, nap, exhausted = None, 0.0, 0.0, False
+            if pending and not halted and time.monotonic() < stop_at:
+                if _status(mailing_id) != "sending":
+                    halted = True
+                elif not (wait := throttle.backoff_left()):
+                    want, wait = throttle.take(min(cfg["MAILING_CHUNK"], len(pending)), rates)
+                    if want:
+                        chunk = _prepare_chunk(mailing_id, pending, want, composer)
+                        exhausted = chunk is None
+                        if chunk is not None:
+                            pending = [i for i in pending if i > chunk.top]
+                    else:
+                        wait = max(wait, 0.05)
+            hold_back = halted
+            if flying is not None:
+                results, outcomes = _finish_chunk(flying)
+                flying = None
+                retry = _count(tally, results)
+                if retry:
+                    pending = sorted(set(pending) | retry)
+                    exhausted = False
+                if any(o.kind == mail.AUTH for o in outcomes):
+                    _pause(mailing_id, next(o.reason for o in outcomes if o.kind == mail.AUTH))
+                    halted = hold_back = True
+                limited = [o.retry_after for o in outcomes if o.retry_after]
+                if limited:
+                    throttle.back_off(max(limited))
+                    hold_back = True
+                shaky = sum(o.kind == mail.AMBIGUOUS for o in outcomes)
+                strikes = strikes + 1 if outcomes and shaky * 2 >= len(outcomes) else 0
+                if strikes:  # most answers were ambiguous: the provider is struggling, give it a moment
+                    nap = ledger.backoff(strikes, base=cfg["MAILING_RETRY_SECONDS"] / 4, cap=30)
+                    hold_back = True
+            if chunk is not None and hold_back:
+                results, _ = _finish_chunk(chunk, [HELD_BACK] * len(chunk.sendable))
+                pending = sorted(set(pending) | _count(tally, results))
+                chunk = None
+            if chunk is not None:
+                envelopes = [e for _, e, _ in chunk.sendable]
+                chunk.sending = session.start_many(envelopes, deadline=chunk.deadline) if envelopes else None
+                flying = chunk
+                continue
+            if halted or not pending or time.monotonic() >= stop_at:
                 break
-            wait = throttle.backoff_left()
-            if wait:
-                time.sleep(min(wait, 5))
-                continue
-            want, wait = throttle.take(min(cfg["MAILING_CHUNK"], len(pending)), rates)
-            if not want:
-                time.sleep(min(max(wait, 0.05), 5))
-                continue
-            results, outcomes = _deliver_chunk(mailing_id, pending, want, composer, session)
-            if results is None:
+            if exhausted:
                 left = _claimable(mailing_id, pending)
                 if left:
                     log.warning("mailing %s: %d of this job's messages are queued but could not be claimed",
                                 mailing_id, left)
                 break  # nothing of ours is queued any more
-            claimed = {r.id for r in results}
-            retry = {r.id for r in results if r.state == "queued"}
-            top = max(claimed)
-            pending = [i for i in pending if (i > top or i in retry)]
-            for r in results:
-                tally[r.state] = tally.get(r.state, 0) + 1
-            if any(o.kind == mail.AUTH for o in outcomes):
-                _pause(mailing_id, next(o.reason for o in outcomes if o.kind == mail.AUTH))
-                break
-            limited = [o.retry_after for o in outcomes if o.retry_after]
-            if limited:
-                throttle.back_off(max(limited))
-            shaky = sum(o.kind == mail.AMBIGUOUS for o in outcomes)
-            strikes = strikes + 1 if shaky * 2 >= len(outcomes) else 0
-            if strikes:
-                time.sleep(ledger.backoff(strikes, base=cfg["MAILING_RETRY_SECONDS"] / 4, cap=30))
+            if wait or nap:
+                time.sleep(max(min(wait, 5), nap))
     finally:
         session.close()
     if _redis() is not None:
@@ -100,23 +143,40 @@ def deliver_batch(mailing_id: int, message_ids: list[int]) -> dict:
     return tally
 
 
-def _deliver_chunk(mailing_id, pending, want, composer, session):
+def _count(tally: dict[str, int], results: list) -> set[int]:
+    """Add a chunk's results to the job's tally; the ids that went back to queued (to try again)."""
+    for r in results:
+        tally[r.state] = tally.get(r.state, 0) + 1
+    return {r.id for r in results if r.state == "queued"}
+
+
+def _prepare_chunk(mailing_id, pending, want, composer) -> _Chunk | None:
+    """Claim up to `want` of `pending` (committed before any of them is sent), render them and store
+    their headers. None when none of them could be claimed."""
     cfg = current_app.config
     now = utcnow()
     lease = cfg["MAILING_LEASE_SECONDS"]
     claimed = ledger.claim(mailing_id, pending, want, now + timedelta(seconds=lease), now)
     db.session.commit()  # the claim is durable before the provider hears of any message in it
     if not claimed:
-        return None, []
+        return None
     # Stop starting requests well before the lease ends, so none is in flight when the pump settles it.
     margin = cfg["SENDGRID_CONNECT_TIMEOUT"] + cfg["SENDGRID_READ_TIMEOUT"] + lease / 4
     deadline = time.monotonic() + max(1.0, lease - margin)
     envelopes, results, sendable = composer.envelopes(claimed)
     ledger.record_headers([{"b_id": c.id, "b_mid": e.message_id, "b_hash": h} for c, e, h in sendable])
     db.session.commit()
-    outcomes = session.send_many([e for _, e, _ in sendable], deadline=deadline) if sendable else []
+    return _Chunk(sendable, results, deadline, max(c.id for c in claimed))
+
+
+def _finish_chunk(chunk: _Chunk, outcomes: list[mail.Outcome] | None = None):
+    """Wait for the chunk's answers (or take `outcomes`: a chunk held back) and write them."""
+    cfg = current_app.config
+    if outcomes is None:
+        outcomes = chunk.sending.result() if chunk.sending is not None else []
     now = utcnow()
-    for (c, _, _), outcome in zip(sendable, outcomes):
+    results = list(chunk.results)
+    for (c, _, _), outcome in zip(chunk.sendable, outcomes):
         state, hold = ledger.outcome_state(outcome, c.attempts, now, cfg["MAILING_QUARANTINE_SECONDS"],
                                            cfg["MAILING_UNSAFE_NO_QUARANTINE"], retry_base=cfg["MAILING_RETRY_SECONDS"])
         results.append(ledger.Result(c.id, c.attempts, state, outcome.provider_id, outcome.reason, hold))

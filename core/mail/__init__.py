@@ -57,11 +57,36 @@ class Outcome:
     retry_after: float | None = None  # seconds until the provider takes requests again (429)
 
 
+class Pending(Protocol):
+    def result(self) -> list[Outcome]: ...
+
+
 class Session(Protocol):
     def send_many(self, envelopes: list[Envelope], deadline: float | None = None) -> list[Outcome]:
         """One outcome per envelope. None is started after `deadline` (time.monotonic())."""
 
+    def start_many(self, envelopes: list[Envelope], deadline: float | None = None) -> Pending:
+        """As `send_many`, but returns at once where the backend can send in the background; the
+        caller prepares its next batch meanwhile and collects these outcomes with `.result()`."""
+
     def close(self) -> None: ...
+
+
+class Done:
+    """Outcomes already known: what `start_many` returns for a backend that sends in the caller."""
+
+    def __init__(self, outcomes: list[Outcome]):
+        self.outcomes = outcomes
+
+    def result(self) -> list[Outcome]:
+        return self.outcomes
+
+
+class SendsInline:
+    """For backends that send in the caller's thread (files, one SMTP connection)."""
+
+    def start_many(self, envelopes: list[Envelope], deadline: float | None = None) -> Done:
+        return Done(self.send_many(envelopes, deadline))
 
 
 LATE = Outcome(RETRY, reason="not sent: the claim's lease ran out first")

@@ -5,10 +5,10 @@ import os
 import secrets
 from pathlib import Path
 
-from core.mail import LATE, SENT, Envelope, Outcome, to_mime, too_late
+from core.mail import LATE, SENT, Envelope, Outcome, SendsInline, to_mime, too_late
 
 
-class OutboxSession:
+class OutboxSession(SendsInline):
     def __init__(self, config: dict):
         self.directory = Path(config["OUTBOX_DIR"])
         self.directory.mkdir(parents=True, exist_ok=True)

@@ -15,6 +15,7 @@ import atexit
 import json
 import os
 import threading
+from concurrent.futures import Future
 
 import aiohttp
 from sendgrid.helpers.mail import (ClickTracking, Content, CustomArg, From, Header, Mail, OpenTracking,
@@ -45,8 +46,11 @@ class _Client:
         return aiohttp.ClientSession(connector=connector, timeout=timeout, auto_decompress=False,
                                      skip_auto_headers=("Accept-Encoding",))
 
+    def start(self, coroutine) -> Future:
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop)
+
     def run(self, coroutine):
-        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result()
+        return self.start(coroutine).result()
 
     def close(self) -> None:
         try:
@@ -122,9 +126,12 @@ class SendgridSession:
                               float(config.get("SENDGRID_READ_TIMEOUT", 20)))
 
     def send_many(self, envelopes: list[Envelope], deadline: float | None = None) -> list[Outcome]:
+        return self.start_many(envelopes, deadline).result()
+
+    def start_many(self, envelopes: list[Envelope], deadline: float | None = None) -> Future:
         # Bodies are built here, on the caller's thread, so the loop's thread only moves bytes.
         bodies = [self._body(e) for e in envelopes]
-        return self.client.run(self._send_all(bodies, deadline))
+        return self.client.start(self._send_all(bodies, deadline))
 
     def send_body(self, body: dict) -> Outcome:
         """Send one request body built by the caller (a letter drive's delivery adds an attachment)."""

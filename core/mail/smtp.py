@@ -11,12 +11,12 @@ import socket
 import ssl
 from urllib.parse import unquote, urlsplit
 
-from core.mail import AMBIGUOUS, LATE, REJECTED, RETRY, SENT, Envelope, Outcome, to_mime, too_late
+from core.mail import AMBIGUOUS, LATE, REJECTED, RETRY, SENT, Envelope, Outcome, SendsInline, to_mime, too_late
 
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
 
 
-class SmtpSession:
+class SmtpSession(SendsInline):
     def __init__(self, config: dict):
         url = config.get("SMTP_URL")
         if not url:

@@ -53,6 +53,19 @@ def test_refused_credentials_pause_the_mailing_and_say_why(sg_app, standin):
     assert sorted(standin.recipients()) == [f"person{i}@example.org" for i in range(3)]
 
 
+def test_a_chunk_prepared_while_the_last_was_refused_is_never_sent(sg_app, standin):
+    """Jobs claim and render the next chunk while one is in flight: a stop must hold that one back."""
+    with sg_app.app_context():
+        sg_app.config["MAILING_CHUNK"] = 2
+        make_contacts(6)
+        mailing_id = make_mailing()
+        standin.api_keys = {"SG.the-right-key"}
+        services.send_mailing(mailing_id)
+        assert services.progress(mailing_id)["status"] == "paused"
+        assert _states(mailing_id) == {"queued": 6}
+    assert standin.requests == 2  # the first chunk only: the one prepared behind it stayed home
+
+
 def test_a_bad_request_fails_for_good_with_the_providers_reason(sg_app, standin):
     from campaigns.mailings.models import Message
 
