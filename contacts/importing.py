@@ -18,7 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 from queue import Full, Queue
 from types import SimpleNamespace
-from typing import IO, Iterable, Iterator
+from typing import IO, Callable, Iterable, Iterator
 
 from sqlalchemy import bindparam, insert, select, text, update
 
@@ -48,6 +48,11 @@ class ImportResult:
     rejections: list[tuple[int, str, str]] = field(default_factory=list)  # (row, email, reason)
     dry_run: bool = False
 
+    @property
+    def handled(self) -> int:
+        """Rows dealt with so far, one per distinct address (and one per rejected row)."""
+        return self.created + self.updated + self.unchanged + self.rejected
+
     def summary(self) -> str:
         return f"created {self.created}, updated {self.updated}, unchanged {self.unchanged}, rejected {self.rejected}"
 
@@ -71,8 +76,12 @@ def check_mapping(shape: FileShape, mapping: list[str | None] | None) -> list[st
 
 
 def import_stream(stream: IO[bytes], *, mapping: list[str | None] | None = None, tags: Iterable[str] = (),
-                  dry_run: bool = False, source: str | None = None) -> ImportResult:
-    """Import a seekable binary CSV stream. Raises DomainError if the file cannot be read at all."""
+                  dry_run: bool = False, source: str | None = None,
+                  progress: Callable[[int], None] | None = None) -> ImportResult:
+    """Import a seekable binary CSV stream. Raises DomainError if the file cannot be read at all.
+
+    `progress(rows)` is called after each batch with the rows handled so far (what the result counts).
+    """
     try:
         shape = sniff(stream)
         mapping = check_mapping(shape, mapping)
@@ -82,6 +91,8 @@ def import_stream(stream: IO[bytes], *, mapping: list[str | None] | None = None,
                 for number, email, reason in rejected:
                     run.reject(number, email, reason)
                 run.write(batch)
+                if progress is not None:
+                    progress(run.result.handled)
         except BaseException:
             db.session.rollback()
             raise

@@ -7,6 +7,7 @@ session cookie. Uploads and reports older than a day are swept away on each new 
 from __future__ import annotations
 
 import json
+import os
 import re
 import secrets
 import time
@@ -31,7 +32,7 @@ def _sweep(base: Path) -> None:
     cutoff = time.time() - KEEP_SECONDS
     for item in base.iterdir():
         try:
-            if item.stat().st_mtime < cutoff:
+            if item.stat().st_mtime < cutoff:  # a running import's note is rewritten every batch
                 item.unlink()
         except OSError:
             continue
@@ -58,7 +59,24 @@ def report_path(upload_id: str) -> Path:
 
 
 def write_note(upload_id: str, note: dict) -> None:
-    (folder() / f"{_check(upload_id)}.json").write_text(json.dumps(note))
+    """Replace the note at once: the import's progress is written while pages read it."""
+    path = folder() / f"{_check(upload_id)}.json"
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
+    tmp.write_text(json.dumps(note))
+    os.replace(tmp, path)
+
+
+def start_run(upload_id: str) -> bool:
+    """Take the upload's run lock (a file created exclusively): False if an import of it already runs."""
+    try:
+        os.close(os.open(folder() / f"{_check(upload_id)}.running", os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+        return True
+    except FileExistsError:
+        return False
+
+
+def end_run(upload_id: str) -> None:
+    (folder() / f"{_check(upload_id)}.running").unlink(missing_ok=True)
 
 
 def note_for(upload_id: str, user_id: int) -> dict:

@@ -3,9 +3,23 @@ from __future__ import annotations
 
 import io
 import re
+import time
 
 from tests.conftest import csrf_token
 from tests.contacts.files import RUSSIAN_HEADER, excel_cp1251
+
+
+def finished(client, done_url: str, timeout: float = 30.0) -> str:
+    """The import runs on a thread: follow its page as a browser would until it says it finished."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        page = client.get(done_url)
+        text = page.get_data(as_text=True)
+        if page.status_code == 200 and "Import finished" in text:
+            return text
+        assert page.status_code == 200 and 'http-equiv="refresh"' in text, (page.status_code, text[:500])
+        time.sleep(0.1)
+    raise AssertionError("the import did not finish")
 
 
 def upload(client, path, tags=""):
@@ -37,9 +51,10 @@ def test_upload_preview_remap_import_and_download_the_report(app, client, auth, 
     token = csrf_token(client, preview_url)
     remapped = client.post(preview_url, data={"csrf_token": token, "action": "preview", **mapping})
     assert '<option value="notes" selected>' in remapped.get_data(as_text=True)
-    done = client.post(preview_url, data={"csrf_token": token, "action": "import", **mapping}, follow_redirects=True)
-    text = done.get_data(as_text=True)
-    assert "Imported: created 1, updated 0, unchanged 0, rejected 1." in text
+    started = client.post(preview_url, data={"csrf_token": token, "action": "import", **mapping})
+    assert started.headers["Location"] == preview_url + "/done"
+    text = finished(client, preview_url + "/done")
+    assert "<strong>1</strong> created, <strong>0</strong> updated" in text and "<strong>1</strong> rejected" in text
     report = client.get(preview_url + "/rejections.csv")
     assert report.status_code == 200 and report.data.startswith(b"\xef\xbb\xbfrow,email,reason")
     assert "3,bad-address,invalid email" in report.data.decode("utf-8-sig")
@@ -71,3 +86,65 @@ def test_another_user_cannot_open_someone_elses_upload(app, client, auth, tmp_pa
 
     AuthActions(app, other).login("admin")
     assert other.get(url).status_code == 404
+
+
+MAPPING = {"column-0": "email", "column-1": "name"}
+
+
+def _uploaded(app, client, tmp_path, rows: int):
+    path = excel_cp1251(tmp_path / "big.csv", [["email", "name"]] + [[f"p{i}@example.org", f"P {i}"] for i in range(rows)])
+    url = upload(client, path).headers["Location"]
+    assert "<strong>%d</strong> new" % rows in client.get(url).get_data(as_text=True)  # the preview counts them
+    return url, url.rsplit("/", 1)[1]
+
+
+def test_a_large_import_runs_in_the_background_and_is_audited_for_its_user(app, client, auth, tmp_path):
+    from sqlalchemy import func, select
+
+    from contacts.models import Contact
+    from core.audit import AuditEvent
+    from core.db import db
+
+    auth.login("campaigner")
+    url, _ = _uploaded(app, client, tmp_path, 5000)  # three batches
+    started = client.post(url, data={"csrf_token": csrf_token(client, url), "action": "import", **MAPPING})
+    assert started.status_code == 302
+    text = finished(client, url + "/done")
+    assert "<strong>5000</strong> created" in text
+    with app.app_context():
+        assert db.session.execute(select(func.count()).select_from(Contact)).scalar_one() == 5000
+        from accounts.models import User
+
+        user_id = db.session.execute(select(User.id).where(User.email == "campaigner@example.org")).scalar_one()
+        event = db.session.execute(select(AuditEvent).where(AuditEvent.action == "contacts.import")).scalar_one()
+        assert event.actor_id == user_id and '"created":5000' in event.detail_json
+    assert client.get(url).headers["Location"].endswith("/done")  # no second import of the same upload
+
+
+def test_the_progress_page_and_a_second_click_while_it_runs(app, client, auth, tmp_path):
+    from contacts import uploads
+
+    auth.login("campaigner")
+    url, upload_id = _uploaded(app, client, tmp_path, 3)
+    with app.app_context():
+        import json
+
+        assert uploads.start_run(upload_id)  # an import of this upload is running (in another process)
+        note = json.loads((uploads.folder() / f"{upload_id}.json").read_text())
+        note["running"] = {"beat": time.time(), "done": 2000, "total": 3000}
+        uploads.write_note(upload_id, note)
+    page = client.get(url + "/done").get_data(as_text=True)
+    assert '<progress max="3000" value="2000"' in page and "2000</strong> of 3000 rows (67%)" in page
+    assert 'http-equiv="refresh"' in page
+    again = client.post(url, data={"csrf_token": csrf_token(client, url + "/done"), "action": "import", **MAPPING})
+    assert again.headers["Location"].endswith("/done")  # the page sends it back to the progress
+    assert 'name="ids"' not in client.get("/contacts/").get_data(as_text=True)  # nothing started twice
+
+    with app.app_context():  # the run died: its heartbeat stopped two minutes ago
+        note["running"]["beat"] = time.time() - 600
+        uploads.write_note(upload_id, note)
+    stopped = client.get(url + "/done", follow_redirects=True).get_data(as_text=True)
+    assert "The import stopped before it finished" in stopped and "Nothing was written" in stopped
+    assert 'value="import"' in stopped  # and it can be started again: the dead run's lock is taken over
+    client.post(url, data={"csrf_token": csrf_token(client, url), "action": "import", **MAPPING})
+    assert "<strong>3</strong> created" in finished(client, url + "/done")
