@@ -96,12 +96,8 @@ def import_preview(upload_id: str):
 
 def _start_import(upload_id: str, note: dict, mapping) -> object:
     """Start the import on a thread (once: a second click finds the run lock taken) and show its progress."""
-    if not uploads.start_run(upload_id):
-        if _running(uploads.note_for(upload_id, current_user.id)):
-            return redirect(url_for("contacts.import_done", upload_id=upload_id))
-        uploads.end_run(upload_id)  # the lock of a run that died: its transaction was rolled back
-        if not uploads.start_run(upload_id):
-            return redirect(url_for("contacts.import_done", upload_id=upload_id))
+    if not uploads.start_run(upload_id, stale_after=STALE_SECONDS):
+        return redirect(url_for("contacts.import_done", upload_id=upload_id))
     note.pop("failed", None)
     note["running"] = {"beat": time.time(), "done": 0, "total": note.get("expected")}
     uploads.write_note(upload_id, note)
@@ -116,6 +112,7 @@ def _import_in_background(app, upload_id: str, note: dict, mapping, user_id: int
     def beat(done: int) -> None:
         note["running"] = {**note["running"], "beat": time.time(), "done": done}
         uploads.write_note(upload_id, note)
+        uploads.beat_run(upload_id)
 
     with app.app_context():
         try:

@@ -66,13 +66,29 @@ def write_note(upload_id: str, note: dict) -> None:
     os.replace(tmp, path)
 
 
-def start_run(upload_id: str) -> bool:
-    """Take the upload's run lock (a file created exclusively): False if an import of it already runs."""
-    try:
-        os.close(os.open(folder() / f"{_check(upload_id)}.running", os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
-        return True
-    except FileExistsError:
-        return False
+def start_run(upload_id: str, stale_after: float) -> bool:
+    """Take the upload's run lock (a file created exclusively): False if an import of it is running.
+
+    A running import touches the lock after every batch (`beat_run`); a lock untouched for
+    `stale_after` seconds is a run that died (its transaction rolled back) and is taken over.
+    """
+    lock = folder() / f"{_check(upload_id)}.running"
+    for _ in range(2):
+        try:
+            os.close(os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+            return True
+        except FileExistsError:
+            try:
+                if time.time() - lock.stat().st_mtime < stale_after:
+                    return False
+                lock.unlink()
+            except FileNotFoundError:
+                continue
+    return False
+
+
+def beat_run(upload_id: str) -> None:
+    os.utime(folder() / f"{_check(upload_id)}.running")
 
 
 def end_run(upload_id: str) -> None:

@@ -129,7 +129,7 @@ def test_the_progress_page_and_a_second_click_while_it_runs(app, client, auth, t
     with app.app_context():
         import json
 
-        assert uploads.start_run(upload_id)  # an import of this upload is running (in another process)
+        assert uploads.start_run(upload_id, stale_after=120)  # an import of it runs (in another process)
         note = json.loads((uploads.folder() / f"{upload_id}.json").read_text())
         note["running"] = {"beat": time.time(), "done": 2000, "total": 3000}
         uploads.write_note(upload_id, note)
@@ -140,9 +140,12 @@ def test_the_progress_page_and_a_second_click_while_it_runs(app, client, auth, t
     assert again.headers["Location"].endswith("/done")  # the page sends it back to the progress
     assert 'name="ids"' not in client.get("/contacts/").get_data(as_text=True)  # nothing started twice
 
-    with app.app_context():  # the run died: its heartbeat stopped two minutes ago
+    with app.app_context():  # the run died: its heartbeat stopped ten minutes ago
+        import os
+
         note["running"]["beat"] = time.time() - 600
         uploads.write_note(upload_id, note)
+        os.utime(uploads.folder() / f"{upload_id}.running", (time.time() - 600, time.time() - 600))
     stopped = client.get(url + "/done", follow_redirects=True).get_data(as_text=True)
     assert "The import stopped before it finished" in stopped and "Nothing was written" in stopped
     assert 'value="import"' in stopped  # and it can be started again: the dead run's lock is taken over
