@@ -2,6 +2,7 @@
 
 Each run happens in a fresh child process so its peak memory (max RSS) is its own. The floor is the
 same file read with the csv module and inserted bare (executemany, no validation, no merge).
+The preview is the dry run the import page shows before anything is written.
 A line gives the child's wall time and CPU time (start-up included), then the import's own: wall
 time, CPU time (process_time) and, for a local PostgreSQL, the CPU time of its server process. On
 a shared machine the CPU seconds vary far less than the wall time; the load average is the 1-minute
@@ -74,7 +75,7 @@ def child(mode: str, url: str, file: str) -> None:
             backend = _backend(db.session) if url.startswith("postgresql") else None
             server = _cpu_of(backend)
             cpu, wall = time.process_time(), time.perf_counter()
-            summary = import_file(file, tags=["bench"]).summary()
+            summary = import_file(file, tags=["bench"], dry_run=mode == "preview").summary()
             extra.update(import_s=round(time.perf_counter() - wall, 2), import_cpu=round(time.process_time() - cpu, 2))
             if server is not None:
                 extra["server_cpu"] = round(_cpu_of(backend) - server, 2)
@@ -153,8 +154,8 @@ def main() -> None:
         for db in [d for d in args.db.split(",") if d]:
             url, cleanup = prepare(db, workdir)
             try:
-                for label, mode in (("floor (csv + bare insert)", "floor"), ("first import", "import"),
-                                    ("re-import unchanged", "import")):
+                for label, mode in (("floor (csv + bare insert)", "floor"), ("preview (dry run)", "preview"),
+                                    ("first import", "import"), ("re-import unchanged", "import")):
                     load = os.getloadavg()[0]
                     r = run_child(mode, url, file)
                     line = f"{db:10} {label:27} {r['seconds']:6.2f} s (CPU {r['cpu']:6.2f} s)  "

@@ -198,3 +198,63 @@ def test_a_nul_byte_deep_in_a_file_rejects_its_row_and_keeps_the_others(app):
         assert result.summary() == "created 40, updated 0, unchanged 0, rejected 1"
         assert result.rejections[0][0] == 42 and "NUL" in result.rejections[0][2]
         assert "nul@example.org" not in _stored(db)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                  HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(before=spreadsheets(), spreadsheet=spreadsheets(), batch=st.sampled_from([1, 2, 3, 2000]))
+def test_the_preview_counts_what_the_import_then_does_and_writes_nothing(app, before, spreadsheet, batch):
+    """The page's preview is a dry run that writes nothing: its counts and rejections must be the
+    import's own, on top of whatever is stored already, also when the file spans several batches."""
+    from contacts import importing
+    from core.db import db
+    from core.errors import DomainError
+
+    with app.app_context():
+        _empty(db)
+        try:
+            importing.import_stream(io.BytesIO(before[0]))
+        except DomainError:
+            pass
+        stored, rows = _stored(db), _row_counts(db)
+        saved, importing.BATCH = importing.BATCH, batch
+        try:
+            try:
+                preview = importing.import_stream(io.BytesIO(spreadsheet[0]), tags=["autumn"], dry_run=True)
+            except DomainError:
+                return
+            assert _stored(db) == stored and _row_counts(db) == rows, "the preview wrote something"
+            real = importing.import_stream(io.BytesIO(spreadsheet[0]), tags=["autumn"])
+        finally:
+            importing.BATCH = saved
+        assert (preview.created, preview.updated, preview.unchanged, preview.rejected) == \
+            (real.created, real.updated, real.unchanged, real.rejected), (preview.summary(), real.summary())
+        assert sorted(preview.rejections) == sorted(real.rejections)
+
+
+def _row_counts(db) -> tuple[int, ...]:
+    from sqlalchemy import func
+
+    from contacts.models import Contact, Organisation, Tag, contact_tags
+
+    return tuple(db.session.execute(select(func.count()).select_from(t)).scalar_one()
+                 for t in (Contact.__table__, Organisation.__table__, Tag.__table__, contact_tags))
+
+
+def test_the_preview_follows_an_address_written_two_ways_across_batches(app):
+    """Unicode and punycode domains are one address once cleaned, but not to the first pass that
+    merges a file's duplicates: the second row updates the contact the first one creates."""
+    from contacts import importing
+    from core.db import db
+
+    data = "Email,Name,Tags\nanna@пример.рф,Anna,eu\nanna@xn--e1afmkfd.xn--p1ai,Anna Petrova,media\n".encode()
+    with app.app_context():
+        saved, importing.BATCH = importing.BATCH, 1
+        try:
+            preview = importing.import_stream(io.BytesIO(data), dry_run=True)
+            real = importing.import_stream(io.BytesIO(data))
+        finally:
+            importing.BATCH = saved
+        assert real.summary() == "created 1, updated 1, unchanged 0, rejected 0"
+        assert preview.summary() == real.summary()
+        assert _stored(db)["anna@пример.рф"][0] == "Anna Petrova"
