@@ -82,3 +82,30 @@ def test_a_large_import_shows_its_progress_then_the_result(page, app, tmp_path):
     page.click("button[value=import]")
     expect(page.locator("#import-progress progress")).to_be_visible()  # the page refreshes itself, no script
     expect(page.locator("#import-result")).to_contain_text("20000 created", timeout=60_000)
+
+
+def test_upload_preview_and_import_fit_a_phone(phone, app, tmp_path):
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        pytest.skip("the pages are the same on both databases")
+    sign_in(phone, app, "campaigner")
+    path = excel_cp1251(tmp_path / "посольства.csv", [
+        RUSSIAN_HEADER,
+        ["Иван Петров", "ivan.petrov.first.secretary@embassy-of-germany.example.org", "Германия", "ru",
+         "Посольство Федеративной Республики Германия в Республике Казахстан", "Первый секретарь", "eu"],
+        ["Плохой", "not-an-address-at-all-and-rather-long-too", "KZ", "kk", "", "", ""],
+    ])
+
+    def fits():
+        phone.wait_for_load_state("load")
+        width = phone.evaluate("document.documentElement.scrollWidth")
+        assert width <= 360, f"{phone.url} is {width} px wide on a 360 px screen"
+
+    phone.goto("/contacts/import")
+    fits()
+    phone.set_input_files("#file", str(path))
+    phone.click("text=Upload and preview")
+    expect(phone.locator("#preview-summary")).to_contain_text("1 new")
+    fits()
+    phone.click("button[value=import]")
+    expect(phone.locator("#import-result")).to_contain_text("1 created")
+    fits()
