@@ -26,6 +26,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from core.mail.sendgrid import KEY_ARG  # noqa: E402
 
 KINDS = [("processed", 30), ("delivered", 30), ("open", 15), ("click", 8), ("deferred", 7), ("bounce", 3),
          ("dropped", 2), ("spamreport", 1), ("unsubscribe", 1), ("open_machine", 3)]
@@ -75,7 +76,7 @@ def make_batches(recipients, batches: int, size: int, duplicates: float, rng: ra
             key, email = rng.choice(recipients)
             kind = rng.choice(kinds)
             ev = {"event": kind.replace("_machine", ""), "email": email, "timestamp": now - rng.randint(0, 3600),
-                  "sg_event_id": secrets.token_urlsafe(16), "sg_message_id": f"{key}.filter0001", "k": key}
+                  "sg_event_id": secrets.token_urlsafe(16), "sg_message_id": f"{key}.filter0001", KEY_ARG: key}
             if kind == "open_machine":
                 ev["sg_machine_open"] = True
             if kind == "bounce":

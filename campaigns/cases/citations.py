@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from campaigns.appeals.models import AppealTemplate, template_cases
 from core.db import db
+from core.mail import states
 
-INFORMED_STATES = ("sent", "delivered", "opened", "clicked", "replied", "unknown")
 
 
 def appeals_citing(case_id: int) -> list[AppealTemplate]:
@@ -62,6 +62,6 @@ def informed_contact_ids(case_id: int) -> list[int]:
     if not ids:
         return []
     stmt = (select(Message.contact_id).where(Message.mailing_id.in_(ids), Message.contact_id.is_not(None),
-                                            Message.state.in_(INFORMED_STATES))
+                                            Message.state.in_(states.INFORMED))
             .distinct().order_by(Message.contact_id))
     return list(db.session.execute(stmt).scalars())

@@ -13,7 +13,14 @@ COUNTS = {"type": "object", "required": ["total", "queued", "sent", "failed"],
 PROGRESS = {"type": "object", "required": ["id", "status", "counts"], "properties": {
     "id": {"type": "integer"}, "name": {"type": "string"}, "status": {"type": "string"},
     "counts": COUNTS, "percent": {"type": "number"}, "rate_per_second": {"type": "number"},
-    "seconds_left": {"type": "integer", "nullable": True}, "done": {"type": "boolean"}}}
+    "seconds_left": {"type": "integer", "nullable": True}, "done": {"type": "boolean"},
+    "needs_decision": {"type": "integer", "description": "messages of unknown fate that a person must settle"}}}
+HELD = {"type": "object", "required": ["messages"], "properties": {"messages": {"type": "array", "items": {
+    "type": "object", "properties": {"id": {"type": "integer"}, "email": {"type": "string"},
+                                     "reason": {"type": "string"}, "since": {"type": "string"}}}}}}
+DECIDE = {"type": "object", "required": ["decision"], "properties": {
+    "decision": {"type": "string", "enum": ["resend", "sent"]},
+    "message_ids": {"type": "array", "items": {"type": "integer"}, "description": "default: all held"}}}
 CREATE = {"type": "object", "required": ["name", "template_id", "audience"], "properties": {
     "name": {"type": "string"}, "template_id": {"type": "integer"}, "case_id": {"type": "integer"},
     "case_ids": {"type": "array", "items": {"type": "integer"}}, "campaign_id": {"type": "integer"},
@@ -65,6 +72,31 @@ def _action(name: str, fn, summary: str):
     view.__name__ = f"mailing_{name}"
     view = documented(summary, response_schema=PROGRESS, tags=["mailings"])(access("campaigner")(view))
     bp.post(f"/mailings/<int:mailing_id>/{name}")(view)
+
+
+@bp.get("/mailings/<int:mailing_id>/unknown")
+@access("viewer")
+@documented("Messages of unknown fate waiting for a person's decision (SMTP: no provider evidence)",
+            response_schema=HELD, tags=["mailings"])
+def mailing_unknown(mailing_id: int):
+    from campaigns.mailings.unknowns import held
+
+    return jsonify({"messages": [vars(h) for h in held(mailing_id)]})
+
+
+@bp.post("/mailings/<int:mailing_id>/unknown")
+@access("campaigner")
+@documented("Send held messages again, or record them as sent", request_schema=DECIDE, response_schema=PROGRESS,
+            tags=["mailings"])
+def mailing_decide_unknown(mailing_id: int):
+    from campaigns.mailings.unknowns import decide_unknown
+
+    data = json_body()
+    ids = data.get("message_ids")
+    if ids is not None and not (isinstance(ids, list) and all(type(i) is int for i in ids)):
+        raise ValidationError("message_ids", "must be a list of message ids")
+    decide_unknown(mailing_id, str(data.get("decision") or ""), ids)
+    return jsonify(services.progress(mailing_id))
 
 
 _action("send", services.send_mailing, "Send a draft mailing now")

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from campaigns.mailings.models import ACCEPTED_STATES, Message
+from campaigns.mailings.models import Message
 from core.db import db
+from core.mail import states
 
 
 def _options(module: str, name: str, label: str) -> list[tuple[int, str]]:
@@ -35,7 +36,7 @@ def counts_for(mailing_ids: list[int]) -> dict[int, dict]:
     for mailing_id, state, n in rows:
         c = out[mailing_id]
         c["total"] += n
-        if state in ACCEPTED_STATES:
+        if state in states.ACCEPTED:
             c["sent"] += n
         elif state == "failed":
             c["failed"] += n

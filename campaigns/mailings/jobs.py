@@ -14,9 +14,10 @@ from flask import current_app
 from sqlalchemy import func, select, update
 
 from campaigns.mailings import ledger
-from campaigns.mailings.models import OPEN_STATES, Mailing, Message
+from campaigns.mailings.models import Mailing, Message
 from campaigns.mailings.throttle import Throttle
 from core import mail
+from core.mail import states
 from core.db import db, utcnow
 from core.queue import enqueue, redis_connection
 
@@ -178,7 +179,8 @@ def _finish_chunk(chunk: _Chunk, outcomes: list[mail.Outcome] | None = None):
     results = list(chunk.results)
     for (c, _, _), outcome in zip(chunk.sendable, outcomes):
         state, hold = ledger.outcome_state(outcome, c.attempts, now, cfg["MAILING_QUARANTINE_SECONDS"],
-                                           cfg["MAILING_UNSAFE_NO_QUARANTINE"], retry_base=cfg["MAILING_RETRY_SECONDS"])
+                                           cfg["MAILING_UNSAFE_NO_QUARANTINE"], retry_base=cfg["MAILING_RETRY_SECONDS"],
+                                           evidence=mail.has_evidence(cfg))
         results.append(ledger.Result(c.id, c.attempts, state, outcome.provider_id, outcome.reason, hold))
     ledger.write_results(results, now)
     db.session.commit()
@@ -273,7 +275,8 @@ def run_pump() -> dict:
 
     cfg = current_app.config
     now = utcnow()
-    done = ledger.settle(now, cfg["MAILING_QUARANTINE_SECONDS"], cfg["MAILING_UNSAFE_NO_QUARANTINE"])
+    done = ledger.settle(now, cfg["MAILING_QUARANTINE_SECONDS"], cfg["MAILING_UNSAFE_NO_QUARANTINE"],
+                         evidence=mail.has_evidence(cfg))
     db.session.commit()
     due = db.session.execute(select(Mailing.id).where(Mailing.status == "scheduled", Mailing.send_at <= now)).scalars()
     for mailing_id in list(due):
@@ -286,10 +289,12 @@ def run_pump() -> dict:
 
 
 def finish_done(mailing_ids: list[int]) -> None:
-    """Mark mailings with no open message left as done."""
+    """Mark mailings with no open message left as done. Unknowns held for a person do not keep a
+    mailing sending: it is done, and its page asks for the decision."""
     for mailing_id in mailing_ids:
-        open_left = db.session.execute(select(Message.id).where(Message.mailing_id == mailing_id,
-                                                                Message.state.in_(OPEN_STATES)).limit(1)).first()
+        open_left = db.session.execute(select(Message.id).where(
+            Message.mailing_id == mailing_id, Message.state.in_(states.OPEN),
+            ~ledger.held_for_person(mailing_id)).limit(1)).first()
         if open_left is None:
             db.session.execute(update(Mailing).where(Mailing.id == mailing_id, Mailing.status == "sending")
                                .values(status="done", finished_at=utcnow()))

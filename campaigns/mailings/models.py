@@ -13,20 +13,13 @@ from sqlalchemy import (JSON, Boolean, CheckConstraint, ForeignKey, Index, Integ
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base, UTCDateTime, utcnow
+from core.mail import states
 
 MAILING_STATUSES = ("draft", "scheduled", "sending", "paused", "done", "cancelled")
-SEND_STATES = ("queued", "sending", "sent", "unknown", "failed", "cancelled")
-DELIVERY_STATES = ("delivered", "deferred", "opened", "clicked", "replied", "bounced", "dropped")
-STATES = SEND_STATES + DELIVERY_STATES
-# States that count as "the provider took it" on the progress bar.
-ACCEPTED_STATES = ("sent",) + DELIVERY_STATES
-# States that still need work: a mailing is done when none of its messages is in one of these.
-OPEN_STATES = ("queued", "sending", "unknown")
 SOURCES = ("audience", "failed_of", "added_since")
 
 
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+_in = states.sql_in
 
 
 class Mailing(Base):
@@ -67,7 +60,7 @@ class Message(Base):
     __tablename__ = "messages"
     __table_args__ = (
         UniqueConstraint("mailing_id", "email", name="uq_messages_mailing_id_email"),
-        CheckConstraint(_in("state", STATES), name="state"),
+        CheckConstraint(states.sql_in("state", states.ALL), name="state"),
         CheckConstraint("attempts >= 0", name="attempts"),
         Index("ix_messages_mailing_id_state", "mailing_id", "state"),
         Index("ix_messages_state_lease_until", "state", "lease_until"),
@@ -78,7 +71,7 @@ class Message(Base):
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"), index=True)
     email: Mapped[str] = mapped_column(String(254))
     language: Mapped[str | None] = mapped_column(String(35))
-    state: Mapped[str] = mapped_column(String(20), default="queued")
+    state: Mapped[str] = mapped_column(String(20), default=states.QUEUED)
     key: Mapped[str] = mapped_column(String(40), unique=True)
     provider_message_id: Mapped[str | None] = mapped_column(String(200), index=True)
     message_id_header: Mapped[str | None] = mapped_column(String(300), index=True)

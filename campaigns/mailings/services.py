@@ -12,11 +12,12 @@ from flask import current_app
 from sqlalchemy import func, select, update
 
 from campaigns.mailings import jobs, ledger
-from campaigns.mailings.models import ACCEPTED_STATES, Mailing, Message
+from campaigns.mailings.models import Mailing, Message
 from core import audit, mail
 from core.db import db, utcnow
 from core.errors import Conflict, NotFound, ValidationError
 from core.queue import enqueue
+from core.mail import states
 
 
 @dataclass(frozen=True)
@@ -170,12 +171,13 @@ def progress(mailing_id: int) -> dict:
     mailing = get_mailing(mailing_id)
     counts = ledger.counts(mailing_id)
     total = sum(counts.values())
-    accepted = sum(counts.get(s, 0) for s in ACCEPTED_STATES)
+    accepted = sum(counts.get(s, 0) for s in states.ACCEPTED)
     settled = accepted + counts.get("failed", 0) + counts.get("cancelled", 0)
     minute_ago = utcnow() - timedelta(seconds=60)
     recent = db.session.execute(select(func.count()).where(Message.mailing_id == mailing_id,
                                                            Message.sent_at >= minute_ago)).scalar_one()
     rate = recent / 60
+    held = db.session.execute(select(func.count()).where(ledger.held_for_person(mailing_id))).scalar_one()
     left = total - settled
     full = {s: counts.get(s, 0) for s in ("queued", "sending", "sent", "unknown", "failed", "cancelled")}
     full.update({s: n for s, n in counts.items() if s not in full})
@@ -185,6 +187,7 @@ def progress(mailing_id: int) -> dict:
             "percent": round(100 * settled / total, 1) if total else (100.0 if mailing.status == "done" else 0.0),
             "rate_per_second": round(rate, 1),
             "seconds_left": round(left / rate) if rate and left else None,
+            "needs_decision": held,
             "done": mailing.status in ("done", "cancelled")}
 
 

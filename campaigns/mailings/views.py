@@ -111,7 +111,10 @@ def show(mailing_id: int):
         from campaigns.mailings.review import review_mailing
 
         return render_template("mailings/review.html", mailing=mailing, review=review_mailing(mailing_id))
-    return render_template("mailings/progress.html", mailing=mailing, p=services.progress(mailing_id))
+    from campaigns.mailings.unknowns import held
+
+    return render_template("mailings/progress.html", mailing=mailing, p=services.progress(mailing_id),
+                           held=held(mailing_id))
 
 
 @bp.get("/<int:mailing_id>/progress")
@@ -151,6 +154,19 @@ def act(mailing_id: int, action: str):
     fn = {"pause": services.pause_mailing, "resume": services.resume_mailing, "cancel": services.cancel_mailing}[action]
     return _act(mailing_id, lambda: fn(mailing_id), {"pause": "Paused.", "resume": "Resumed.",
                                                       "cancel": "Cancelled."}[action])
+
+
+@bp.post("/<int:mailing_id>/unknown")
+@access("campaigner")
+def decide_unknown(mailing_id: int):
+    from campaigns.mailings.unknowns import decide_unknown
+
+    decision = request.form.get("decision", "")
+    if decision == "resend" and request.form.get("confirm") != "yes":
+        flash("Tick the box to confirm that these messages may reach someone twice.", "error")
+        return redirect(url_for("mailings.show", mailing_id=mailing_id))
+    return _act(mailing_id, lambda: decide_unknown(mailing_id, decision),
+                "Queued to be sent again." if decision == "resend" else "Recorded as sent.")
 
 
 @bp.post("/<int:mailing_id>/<any(failed_of, added_since):source>")

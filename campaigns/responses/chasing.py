@@ -17,10 +17,9 @@ from campaigns.responses.models import Chase, ChaseRule, Response
 from contacts.models import Contact
 from contacts.suppression import is_suppressed, suppressed_among
 from core import mail
+from core.mail import states
 from core.db import db, utcnow
 from core.errors import Conflict, DomainError, NotFound, ValidationError
-
-SILENT_STATES = ("sent", "deferred", "delivered", "opened", "clicked")
 
 
 def add_working_days(start: date, days: int) -> date:
@@ -71,7 +70,7 @@ def proposals(mailing_id: int, today: date) -> list[Proposal]:
     chased = exists().where(Chase.message_id == Message.id)
     rows = db.session.execute(
         select(Message, Contact.name).outerjoin(Contact, Contact.id == Message.contact_id)
-        .where(Message.mailing_id == mailing_id, Message.state.in_(SILENT_STATES), Message.sent_at.is_not(None),
+        .where(Message.mailing_id == mailing_id, Message.state.in_(states.SILENT), Message.sent_at.is_not(None),
                ~answered, ~chased).order_by(Message.sent_at, Message.id)).all()
     suppressed = suppressed_among(m.email for m, _ in rows)
     found = []
@@ -123,7 +122,7 @@ def chase(message_id: int, user_id: int | None = None) -> Chase:
     rule = rule_for(message.mailing_id)
     if rule is None:
         raise Conflict("this mailing has no chasing rule")
-    if message.state not in SILENT_STATES or not message.message_id_header:
+    if message.state not in states.SILENT or not message.message_id_header:
         raise Conflict("only a sent message that got no reply can be chased")
     if is_suppressed(message.email):
         raise Conflict("this address is suppressed")

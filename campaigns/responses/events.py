@@ -10,18 +10,11 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-# The custom argument carrying Message.key (the mailing pipeline sets it when sending).
-KEY_ARG = "k"
+from core.mail import states
+from core.mail.sendgrid import KEY_ARG
 
 KINDS = ("processed", "delivered", "deferred", "bounce", "dropped", "open", "click", "spamreport",
          "unsubscribe", "group_unsubscribe", "group_resubscribe")
-
-# Rank of every message state; events may only raise it. Send-side states share rank 0: whatever
-# the sender believed ('unknown' after a crash, even 'failed'), a provider event is the truth.
-RANK = {"queued": 0, "sending": 0, "unknown": 0, "failed": 0, "cancelled": 0, "sent": 1,
-        "deferred": 2, "delivered": 3, "bounced": 4, "dropped": 4, "opened": 5, "clicked": 6,
-        "replied": 7}
-STATES_BELOW = {state: tuple(s for s, r in RANK.items() if r < rank) for state, rank in RANK.items()}
 
 # Opens this soon after sending are scanners or prefetchers, not people.
 EARLY_OPEN = timedelta(seconds=5)
@@ -113,20 +106,12 @@ def is_machine_open(event: Event, sent_at: datetime | None) -> bool:
 
 def state_for(event: Event, machine_open: bool) -> str | None:
     """The message state an event proves (at least)."""
+    S = states.State
     return {
-        "processed": "sent", "deferred": "deferred", "delivered": "delivered", "bounce": "bounced",
-        "dropped": "dropped", "open": "delivered" if machine_open else "opened", "click": "clicked",
-        "spamreport": "delivered", "unsubscribe": "delivered", "group_unsubscribe": "delivered",
+        "processed": S.SENT, "deferred": S.DEFERRED, "delivered": S.DELIVERED, "bounce": S.BOUNCED,
+        "dropped": S.DROPPED, "open": S.DELIVERED if machine_open else S.OPENED, "click": S.CLICKED,
+        "spamreport": S.DELIVERED, "unsubscribe": S.DELIVERED, "group_unsubscribe": S.DELIVERED,
     }.get(event.kind)
-
-
-def higher(current: str | None, proposed: str | None) -> str | None:
-    """The state after `proposed` is applied to `current` (ranks only go up)."""
-    if proposed is None:
-        return current
-    if current is None or RANK.get(proposed, 0) > RANK.get(current, 0):
-        return proposed
-    return current
 
 
 def suppression_for(event: Event) -> str | None:

@@ -14,10 +14,11 @@ from datetime import datetime
 
 from sqlalchemy import select, text
 
-from campaigns.mailings.models import ACCEPTED_STATES, Mailing, Message
+from campaigns.mailings.models import Mailing, Message
 from campaigns.responses.models import Chase, EvidenceRecord, MessageEvent, Response
 from contacts.models import Contact, Organisation
 from core.db import db, utcnow
+from core.mail import states
 
 GENESIS = "0" * 64
 _PG_LOCK_CLASS = 0x0E1D  # the first half of the advisory lock key; the case id is the second
@@ -53,7 +54,7 @@ def live_facts(case_id: int) -> list[tuple[str, int | None, dict]]:
     messages = db.session.execute(
         select(Message, Contact.name, Organisation.name).outerjoin(Contact, Contact.id == Message.contact_id)
         .outerjoin(Organisation, Organisation.id == Contact.organisation_id)
-        .where(Message.mailing_id.in_(list(mailings)), Message.state.in_(ACCEPTED_STATES))
+        .where(Message.mailing_id.in_(list(mailings)), Message.state.in_(states.ACCEPTED))
         .order_by(Message.sent_at, Message.id)).all() if mailings else []
     ids = [m.id for m, _, _ in messages]
     firsts: dict[tuple[int, str], MessageEvent] = {}

@@ -12,16 +12,14 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import and_, func, or_, select
 
-from campaigns.mailings.models import ACCEPTED_STATES, Mailing, Message
+from campaigns.mailings.models import Mailing, Message
 from campaigns.responses.models import MessageEvent, Response
 from contacts.models import Contact, Organisation
 from core.db import db
-
-DELIVERED = ("delivered", "opened", "clicked", "replied")
-
+from core.mail import states
 
 def funnel(mailing_id: int) -> dict[str, int]:
-    states = dict(db.session.execute(select(Message.state, func.count()).where(Message.mailing_id == mailing_id)
+    counts = dict(db.session.execute(select(Message.state, func.count()).where(Message.mailing_id == mailing_id)
                                      .group_by(Message.state)).all())
 
     def engaged(condition) -> int:
@@ -30,13 +28,13 @@ def funnel(mailing_id: int) -> dict[str, int]:
             .where(Message.mailing_id == mailing_id, condition)).scalar() or 0
 
     return {
-        "sent": sum(states.get(s, 0) for s in ACCEPTED_STATES),
-        "delivered": sum(states.get(s, 0) for s in DELIVERED),
+        "sent": sum(counts.get(s, 0) for s in states.ACCEPTED),
+        "delivered": sum(counts.get(s, 0) for s in states.REACHED),
         "opened": engaged(or_(and_(MessageEvent.kind == "open", MessageEvent.machine.is_(False)),
                               MessageEvent.kind == "click")),
         "clicked": engaged(MessageEvent.kind == "click"),
-        "replied": states.get("replied", 0),
-        "bounced": states.get("bounced", 0) + states.get("dropped", 0),
+        "replied": counts.get(states.State.REPLIED, 0),
+        "bounced": counts.get(states.State.BOUNCED, 0) + counts.get(states.State.DROPPED, 0),
         "machine_opens": engaged(and_(MessageEvent.kind == "open", MessageEvent.machine.is_(True))),
     }
 
@@ -89,7 +87,7 @@ def response_groups(by: str, now: datetime, months: int = 12) -> list[Group]:
         .join(Contact, Contact.id == Message.contact_id)
         .outerjoin(Organisation, Organisation.id == Contact.organisation_id)
         .outerjoin(first, first.c.message_id == Message.id)
-        .where(Message.state.in_(ACCEPTED_STATES), Message.sent_at >= since))
+        .where(Message.state.in_(states.ACCEPTED), Message.sent_at >= since))
     groups: dict[str, Group] = {}
     for label, sent_at, replied_at in rows:
         group = groups.setdefault(label or "—", Group(label or "—"))

@@ -20,11 +20,12 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from campaigns.mailings.models import Message
-from campaigns.responses.events import RANK, Event, higher, is_machine_open, state_for, suppression_for
+from campaigns.responses.events import Event, is_machine_open, state_for, suppression_for
 from campaigns.responses.models import MessageEvent
 from contacts.models import STATUSES, Contact, Suppression
 from contacts.suppression import hashes_for
 from core.db import UTCDateTime, db, utcnow
+from core.mail.states import RANK, higher
 
 CHUNK = 5000  # keeps IN lists and parameter counts well inside every database's limits
 EPOCH = object()  # a timestamp column sent to PostgreSQL as epoch seconds (cheaper than ISO text)

@@ -153,6 +153,14 @@ def default_sender(config) -> str:
     return f"no-reply@{urlsplit(config['PUBLIC_BASE_URL']).hostname or 'localhost'}"
 
 
+def has_evidence(config) -> bool:
+    """Whether the configured provider reports events that can later settle an ambiguous send.
+
+    SendGrid does (signed events name the message key); an SMTP relay never does; the outbox is never
+    ambiguous."""
+    return config.get("MAIL_BACKEND", "outbox") == "sendgrid"
+
+
 def open_session(config: dict | None = None) -> Session:
     """A delivery session for one job: one SMTP connection, or the process's pooled HTTP client."""
     config = config or current_app.config

@@ -8,6 +8,7 @@ import time
 import pytest
 
 from core import mail
+from core.mail.sendgrid import KEY_ARG
 from tests.standins.sendgrid import Faults, SendgridStandin
 
 
@@ -91,7 +92,7 @@ def test_sendgrid_body_has_one_recipient_the_key_only_and_no_tracking_by_default
     assert all(o.provider_id for o in outcomes)
     assert sorted(a.to[0] for a in standin.accepted[:20]) == sorted(f"p{i}@example.org" for i in range(20))
     assert all(len(a.to) == 1 and len(a.body["personalizations"]) == 1 for a in standin.accepted)
-    assert all(set(a.custom_args) == {"m"} for a in standin.accepted)
+    assert all(set(a.custom_args) == {KEY_ARG} for a in standin.accepted)
     untracked = standin.accepted[0].body["tracking_settings"]
     assert untracked["open_tracking"]["enable"] is False and untracked["click_tracking"]["enable"] is False
     assert standin.accepted[-1].body["tracking_settings"]["open_tracking"]["enable"] is True

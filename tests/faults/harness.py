@@ -1,8 +1,8 @@
 """Real rq worker processes for fault tests: start, SIGKILL (a work horse or a whole worker), restart.
 
 Workers run `python -m flask --app app worker` against the test's own database and Redis, with the
-SendGrid backend pointed at the stand-in. The event relay stands in for the provider's event
-webhook: it hands the stand-in's delayed 'processed' events to the app's event ingestion contract.
+SendGrid backend pointed at the stand-in. The stand-in posts its signed events to the app's real
+event webhook over HTTP (`ProviderEvents`), as SendGrid does.
 """
 from __future__ import annotations
 
@@ -11,17 +11,25 @@ from collections import Counter
 import signal
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from campaigns.responses.signatures import public_key_text
+from tests.standins.live import LiveApp
+from tests.standins.sendgrid_events import EventFaults
+
 ROOT = Path(__file__).resolve().parents[2]
 FAST = {  # short leases and quarantine so a test recovers in seconds, not minutes
-    "MAILING_LEASE_SECONDS": "8", "MAILING_QUARANTINE_SECONDS": "2", "MAILING_PUMP_SECONDS": "1.0",
+    "MAILING_LEASE_SECONDS": "8", "MAILING_QUARANTINE_SECONDS": "3", "MAILING_PUMP_SECONDS": "1.0",
     "MAILING_REDISPATCH_SECONDS": "10", "MAILING_RETRY_SECONDS": "0.25", "MAILING_BATCH_SIZE": "100", "MAILING_CHUNK": "25",
     "MAILING_JOB_SECONDS": "30", "SENDGRID_CONNECT_TIMEOUT": "1", "SENDGRID_READ_TIMEOUT": "1.5",
     "SENDGRID_CONCURRENCY": "8",
 }
+
+
+EVENT_KEY = ec.generate_private_key(ec.SECP256R1())  # the stand-in signs its event posts with it
 
 
 def private_redis(redis_url: str) -> str:
@@ -48,7 +56,7 @@ def app_config(redis_url: str, standin_url: str, **extra) -> dict:
     """The same settings for the test's own app (it prepares, dispatches and reads)."""
     config = {k: (float(v) if "." in v else int(v)) for k, v in FAST.items()}
     config.update({"REDIS_URL": redis_url, "MAIL_BACKEND": "sendgrid", "SENDGRID_API_HOST": standin_url,
-                   "SENDGRID_API_KEY": "SG.test"})
+                   "SENDGRID_API_KEY": "SG.test", "SENDGRID_WEBHOOK_PUBLIC_KEY": public_key_text(EVENT_KEY)})
     config.update(extra)
     return config
 
@@ -120,38 +128,28 @@ def _kill_group(pgid: int) -> None:
         pass
 
 
-class EventRelay(threading.Thread):
-    """Delivers the stand-in's delayed events to the app, as the signed event webhook would."""
+class ProviderEvents:
+    """The provider's event webhook, as in production: the app served over HTTP, and the stand-in
+    posting signed events (delayed, duplicated, out of order, some lost) to its real endpoint."""
 
-    def __init__(self, app, standin, every: float = 0.2):
-        super().__init__(daemon=True)
-        self.app, self.standin, self.every = app, standin, every
-        self.halt = threading.Event()
-        self.relayed = 0
+    def __init__(self, app, standin, faults: EventFaults | None = None, seed: int = 0):
+        self.app, self.standin, self.faults, self.seed = app, standin, faults, seed
+        self.live: LiveApp | None = None
 
-    def run(self) -> None:
-        from campaigns.mailings import ledger
-        from core.db import db, utcnow
+    def start(self) -> None:
+        self.live = LiveApp(self.app).__enter__()
+        self.poster = self.standin.post_events_to(f"{self.live.url}/webhooks/sendgrid/events", EVENT_KEY,
+                                                  self.faults, self.seed)
 
-        while not self.halt.is_set():
-            events = self.standin.due_events()
-            if events:
-                with self.app.app_context():
-                    while True:  # never drop an event: a locked SQLite file only delays it
-                        try:
-                            ledger.mark_provider_seen([k for k, _ in events if k], utcnow())
-                            db.session.commit()
-                            break
-                        except Exception:  # noqa: BLE001 - a locked SQLite file: try again
-                            db.session.rollback()
-                            time.sleep(0.1)
-                    db.session.remove()
-                self.relayed += len(events)
-            self.halt.wait(self.every)
+    @property
+    def posted(self) -> int:
+        return self.poster.posted
 
     def stop(self) -> None:
-        self.halt.set()
-        self.join(5)
+        self.poster.drain(10)
+        self.poster.stop()
+        if self.live is not None:
+            self.live.__exit__(None, None, None)
 
 
 def send_now(app, mailing_id: int) -> set[str]:

@@ -1,5 +1,7 @@
 """Kill -9 workers and work horses mid-mailing while the provider misbehaves; prove from the
 provider's own log that nobody got two messages, nobody was skipped and nothing is left unsettled.
+The provider's events come back as in production: signed posts to the app's real event webhook,
+late, twice, out of order, some lost.
 
 The same run against the deliberately broken variant (no quarantine) must find duplicates, which
 shows the test can fail. Sizes and seeds: FAULT_RECIPIENTS (default 1000; the issue's full run is
@@ -16,13 +18,17 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, text
 
-from tests.faults.harness import (EventRelay, Workers, app_config, final_states, private_redis, send_now, wait_done, wait_started,
-                                  worker_env)
+from core.mail import states as message_states
+from tests.faults.harness import (ProviderEvents, Workers, app_config, final_states, private_redis, send_now, wait_done,
+                                  wait_started, worker_env)
 from tests.standins.sendgrid import Faults, SendgridStandin
+from tests.standins.sendgrid_events import EventFaults
 
 SIZE = int(os.environ.get("FAULT_RECIPIENTS", "1000"))
 FAULTS = dict(p429=0.003, p503=0.03, p_accept_then_fail=0.03, p_hang=0.004, latency=(0.002, 0.02),
-              hang_seconds=2.0, event_delay=0.5)
+              hang_seconds=2.0)
+# Events arrive well inside the quarantine (FAST: 3 s), as SendGrid's do inside the default 10 minutes.
+EVENTS = EventFaults(delay=(0.1, 1.0), p_duplicate=0.05, p_lost=0.1)
 
 
 def _chaos_run(config, redis_url, tmp_path, size: int, seed: int, unsafe: bool, chaos_seconds: float = 6.0):
@@ -47,7 +53,7 @@ def _chaos_run(config, redis_url, tmp_path, size: int, seed: int, unsafe: bool, 
         logs = Path(os.environ.get("FAULT_LOG_DIR") or tmp_path)
         logs.mkdir(parents=True, exist_ok=True)
         workers = Workers(worker_env(config["SQLALCHEMY_DATABASE_URI"], redis_url, standin.url, **extra), logs)
-        relay = EventRelay(app, standin)
+        relay = ProviderEvents(app, standin, EVENTS, seed)
         relay.start()
         workers.start(2)
         try:
@@ -68,13 +74,13 @@ def _chaos_run(config, redis_url, tmp_path, size: int, seed: int, unsafe: bool, 
             while len(workers.alive()) < 2:
                 workers.start(1)
             if not unsafe:  # the provider recovers; the broken variant keeps meeting faults to the end
-                standin.faults = Faults(latency=FAULTS["latency"], event_delay=FAULTS["event_delay"])
+                standin.faults = Faults(latency=FAULTS["latency"])
             status = wait_done(app, mailing_id, timeout=240)  # generous: CI machines are busy
         finally:
             workers.stop()
             relay.stop()
         states = final_states(app, mailing_id)
-        print(f"stand-in answers={standin.answers} relayed={relay.relayed} states={dict(states)} status={status}")
+        print(f"stand-in answers={standin.answers} events posted={relay.posted} states={dict(states)} status={status}")
         return standin, expected, states, status
 
 
@@ -86,7 +92,7 @@ def test_killed_workers_send_nobody_two_messages_and_skip_nobody(config, redis_u
     assert [e for e, n in got.items() if n > 1] == [], f"duplicates (seed {seed})"
     assert sorted(expected - set(got)) == [], f"recipients never mailed (seed {seed})"
     assert set(got) <= expected
-    assert status == "done" and set(states) == {"sent"}, f"unsettled messages {dict(states)} (seed {seed})"
+    assert status == "done" and set(states) <= set(message_states.ACCEPTED), f"unsettled {dict(states)} (seed {seed})"
     assert len(expected) == SIZE
 
 

@@ -10,7 +10,8 @@ from collections import Counter
 import redis as redis_lib
 from sqlalchemy import text
 
-from tests.faults.harness import (EventRelay, Workers, app_config, final_states, private_redis, send_now, wait_done, wait_started,
+from core.mail import states as message_states
+from tests.faults.harness import (ProviderEvents, Workers, app_config, final_states, private_redis, send_now, wait_done, wait_started,
                                   worker_env)
 from tests.standins.sendgrid import Faults, SendgridStandin
 
@@ -37,7 +38,7 @@ def test_a_redis_restart_mid_mailing_loses_nobody_and_sends_nobody_twice(config,
     from tests.campaigns.mailings.factories import make_contacts, make_mailing
 
     url = private_redis(redis_url)
-    with SendgridStandin(Faults(latency=(0.005, 0.02), event_delay=0.3)) as standin:
+    with SendgridStandin(Faults(latency=(0.005, 0.02))) as standin:
         app = create_app({**config, **app_config(url, standin.url)})
         with app.app_context():
             if db.engine.dialect.name == "sqlite":
@@ -46,7 +47,7 @@ def test_a_redis_restart_mid_mailing_loses_nobody_and_sends_nobody_twice(config,
             make_contacts(SIZE)
             mailing_id = make_mailing(rate=SIZE * 6)  # about ten seconds of sending
         workers = Workers(worker_env(config["SQLALCHEMY_DATABASE_URI"], url, standin.url), tmp_path)
-        relay = EventRelay(app, standin)
+        relay = ProviderEvents(app, standin)
         relay.start()
         workers.start(2)
         try:
@@ -68,4 +69,4 @@ def test_a_redis_restart_mid_mailing_loses_nobody_and_sends_nobody_twice(config,
     assert [e for e, n in got.items() if n > 1] == [], "a recipient got two messages"
     assert sorted(expected - set(got)) == [], "recipients never mailed"
     assert len(expected) == SIZE and set(got) == expected
-    assert status == "done" and set(states) == {"sent"}, f"unsettled messages {dict(states)}"
+    assert status == "done" and set(states) <= set(message_states.ACCEPTED), f"unsettled messages {dict(states)}"

@@ -24,7 +24,8 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 from sqlalchemy import delete, select, update
 
 from campaigns.mailings import ledger
-from campaigns.mailings.models import ACCEPTED_STATES, OPEN_STATES, Mailing, Message
+from campaigns.mailings.models import Mailing, Message
+from core.mail import states
 from campaigns.responses.events import Event
 from campaigns.responses.ingest import record_events
 from campaigns.responses.models import MessageEvent
@@ -181,7 +182,7 @@ class LedgerMachine(RuleBasedStateMachine):
             assert taken <= 1, f"message {message_id} reached the provider {taken} times"
             if state in ("queued", "failed", "cancelled"):
                 assert taken == 0, f"message {message_id} is {state} but the provider has it"
-            if state in ACCEPTED_STATES:
+            if state in states.ACCEPTED:
                 assert taken == 1, f"message {message_id} is {state} but the provider never took it"
 
     def teardown(self):
@@ -206,11 +207,11 @@ class LedgerMachine(RuleBasedStateMachine):
                 ledger.write_results([ledger.Result(c.id, c.attempts, state, "sg-1", "", hold)], self.clock)
                 db.session.commit()
             self.nobody_gets_two_messages_and_the_ledger_tells_the_truth()
-        states = self._states()
-        assert not [s for s in states.values() if s in OPEN_STATES], f"left unsettled: {sorted(states.values())}"
-        assert sorted(states) == sorted(self.ids), "a recipient was lost"
-        for message_id, state in states.items():
-            expected = 1 if state in ACCEPTED_STATES else 0
+        found = self._states()
+        assert not [s for s in found.values() if s in states.OPEN], f"left unsettled: {sorted(found.values())}"
+        assert sorted(found) == sorted(self.ids), "a recipient was lost"
+        for message_id, state in found.items():
+            expected = 1 if state in states.ACCEPTED else 0
             assert self.taken[message_id] == expected, f"message {message_id} ended {state}"
 
 

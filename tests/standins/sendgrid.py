@@ -2,9 +2,10 @@
 
 It validates request bodies as SendGrid does (personalizations, from, subject, content), keeps its
 own log of every accepted message (recipients and custom args), and on demand answers 429 with
-X-RateLimit-Reset, 500 or 503, hangs, accepts and then fails, adds latency, and releases a
-'processed' event per accepted message after a delay. The log is the witness: tests prove from it,
-not from the app's own state, that nobody got two messages and nobody was skipped.
+X-RateLimit-Reset, 500 or 503, hangs, accepts and then fails, and adds latency. With
+`post_events_to(url, key)` it posts signed events about what it accepted to the app's real event
+webhook (see sendgrid_events.py). The log is the witness: tests prove from it, not from the app's
+own state, that nobody got two messages and nobody was skipped.
 
 Run alone (for bench/): python -m tests.standins.sendgrid --port 8025 --latency 0.05
 """
@@ -31,7 +32,6 @@ class Faults:
     p_accept_then_fail: float = 0.0
     latency: tuple[float, float] = (0.0, 0.0)
     hang_seconds: float = 3.0
-    event_delay: float = 0.0
 
 
 @dataclass
@@ -105,7 +105,7 @@ class SendgridStandin:
         self.answers: dict[str, int] = {}
         self.log_path = log_path
         self.keep_bodies = keep_bodies
-        self._events: list[tuple[float, str, str]] = []  # (due, key, email)
+        self.events = None  # an EventPoster once post_events_to() is called
         self.server = Server(("127.0.0.1", 0), self._handler())
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -115,6 +115,8 @@ class SendgridStandin:
         return self
 
     def __exit__(self, *exc):
+        if self.events is not None:
+            self.events.stop()
         self.server.shutdown()
         self.server.server_close()
 
@@ -123,13 +125,13 @@ class SendgridStandin:
         with self.lock:
             return [t for a in self.accepted for t in a.to]
 
-    def due_events(self) -> list[tuple[str, str]]:
-        """(key, email) of 'processed' events whose delay has passed, each handed out once."""
-        now = time.time()
-        with self.lock:
-            due = [e for e in self._events if e[0] <= now]
-            self._events = [e for e in self._events if e[0] > now]
-        return [(k, m) for _, k, m in due]
+    def post_events_to(self, url: str, private_key, faults=None, seed: int = 0):
+        """Post signed events about every message accepted from now on to `url` (the app's webhook)."""
+        from tests.standins.sendgrid_events import EventPoster
+
+        self.events = EventPoster(url, private_key, faults, seed)
+        self.events.start()
+        return self.events
 
     def count(self, answer: str) -> None:
         with self.lock:
@@ -145,8 +147,8 @@ class SendgridStandin:
                           body if self.keep_bodies else {})
         with self.lock:
             self.accepted.append(record)
-            for email in to:
-                self._events.append((time.time() + self.faults.event_delay, args.get("m", ""), email))
+            if self.events is not None:
+                self.events.accepted(to, args, mid)
             if self.log_path:
                 with open(self.log_path, "a") as fh:
                     fh.write(json.dumps({"to": to, "custom_args": args, "at": record.at}) + "\n")

@@ -9,8 +9,10 @@ from sqlalchemy import select
 
 from campaigns.mailings import ledger
 from core import mail
+from core.mail import states
 from core.db import utcnow
 from tests.campaigns.mailings.factories import make_contacts, make_mailing
+from tests.campaigns.responses.factories import PUBLIC_KEY, event, post_events
 
 NOW = utcnow()
 
@@ -51,8 +53,8 @@ def test_backoff_has_full_jitter_and_a_cap():
 
 
 def test_only_listed_transitions_are_allowed():
-    assert ledger.can_move("queued", "sending") and ledger.can_move("unknown", "queued")
-    assert not ledger.can_move("sent", "queued") and not ledger.can_move("queued", "failed")
+    assert states.can_move("queued", "sending") and states.can_move("unknown", "queued")
+    assert not states.can_move("sent", "queued") and not states.can_move("queued", "failed")
 
 
 def _prepared(app, n=10):
@@ -128,6 +130,7 @@ def test_a_stale_worker_cannot_overwrite_a_newer_attempt(app):
 
 
 def test_expired_leases_wait_out_the_quarantine_and_then_follow_the_provider(app):
+    app.config["SENDGRID_WEBHOOK_PUBLIC_KEY"] = PUBLIC_KEY
     from campaigns.mailings.models import Message
     from core.db import db
 
@@ -138,7 +141,9 @@ def test_expired_leases_wait_out_the_quarantine_and_then_follow_the_provider(app
         ledger.settle(utcnow(), quarantine=30)
         db.session.commit()
         assert set(db.session.execute(select(Message.state)).scalars()) == {"unknown"}
-        ledger.mark_provider_seen([claimed[0].key], utcnow())
+        response = post_events(app.test_client(), [event("processed", {"key": claimed[0].key, "email": claimed[0].email},
+                                                              at=utcnow())])  # the provider's signed event
+        assert response.status_code == 200 and response.get_json()["recorded"] == 1
         later = utcnow() + timedelta(seconds=31)
         ledger.settle(later, quarantine=30)
         db.session.commit()

@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from core.mail.sendgrid import KEY_ARG
 from campaigns.responses.signatures import public_key_text, sign
 
 KEY = ec.generate_private_key(ec.SECP256R1())
@@ -57,7 +58,7 @@ def make_mailing(app, recipients: int = 3, state: str = "sent", case_ids=(), sen
 
 def event(kind: str, message: dict, at: datetime | int = 0, **extra) -> dict:
     ts = int(at.timestamp()) if isinstance(at, datetime) else int(SENT_AT.timestamp()) + 60 + at
-    return {"event": kind, "email": message["email"], "timestamp": ts, "k": message["key"],
+    return {"event": kind, "email": message["email"], "timestamp": ts, KEY_ARG: message["key"],
             "sg_event_id": extra.pop("sg_event_id", secrets.token_urlsafe(16)),
             "sg_message_id": f"{message['key']}x.filter0001.1", **extra}
 

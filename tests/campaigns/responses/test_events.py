@@ -5,14 +5,15 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from campaigns.responses.events import (EventFormatError, higher, is_machine_open, parse_batch, parse_event,
-                                        state_for, suppression_for)
+from core.mail.sendgrid import KEY_ARG
+from campaigns.responses.events import EventFormatError, is_machine_open, parse_batch, parse_event, state_for, suppression_for
+from core.mail.states import higher
 
 T = 1_800_000_000
 
 
 def raw(kind, **extra):
-    return {"event": kind, "sg_event_id": f"id-{kind}", "timestamp": T, "email": "A@Example.org", "k": "key1",
+    return {"event": kind, "sg_event_id": f"id-{kind}", "timestamp": T, "email": "A@Example.org", KEY_ARG: "key1",
             "sg_message_id": "abc123.filter0001.1.2", **extra}
 
 

@@ -7,6 +7,7 @@ import time
 from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import func, select
 
+from core.mail.sendgrid import KEY_ARG
 from tests.campaigns.responses.factories import event, make_mailing, message_row, post_events, signed_headers
 
 
@@ -100,7 +101,7 @@ def test_events_for_messages_we_do_not_know_are_counted_not_stored(app, client):
 
 def _refused(app, client, headers_for, tamper=lambda body: body):
     m = make_mailing(app, 1)["messages"][0]
-    body = json.dumps([{"event": "bounce", "email": m["email"], "timestamp": int(time.time()), "k": m["key"],
+    body = json.dumps([{"event": "bounce", "email": m["email"], "timestamp": int(time.time()), KEY_ARG: m["key"],
                         "sg_event_id": "e-1", "type": "bounce"}]).encode()
     response = client.post("/webhooks/sendgrid/events", data=tamper(body), headers=headers_for(body))
     assert response.status_code == 403
