@@ -46,7 +46,7 @@ def invite(email: str, role: str, invited_by: User) -> str:
     audit.record("user.invite", target=f"invitation:{invitation.id}", detail={"role": role})
     db.session.commit()
     link = f"{current_app.config['PUBLIC_BASE_URL']}/invite/{token}"
-    send_invitation(email, role, link)
+    send_invitation(invitation.id, email, role, link)
     return link
 
 
@@ -101,11 +101,15 @@ def open_invitations() -> list[Invitation]:
     ).order_by(Invitation.created_at.desc())).scalars())
 
 
-def send_invitation(email: str, role: str, link: str) -> None:
-    """Through the app's mail backend (MAIL_BACKEND); raises core.mail.MailError if not accepted."""
-    from core.mail import send_one
+def send_invitation(invitation_id: int, email: str, role: str, link: str) -> None:
+    """Through the one outgoing ledger, once per invitation; raises core.mail.MailError if refused."""
+    from core import mail
+    from core.mail.states import FAILED
 
-    send_one(email, "You are invited to Solidarity outreach",
-             f"You have been invited to Solidarity outreach as a {role}.\n\n"
-             f"Open this link within 48 hours to choose your password. It works once:\n\n{link}\n\n"
-             "If you did not expect this, ignore this mail.\n")
+    envelope = mail.transactional(
+        email, "You are invited to Solidarity outreach",
+        f"You have been invited to Solidarity outreach as a {role}.\n\n"
+        f"Open this link within 48 hours to choose your password. It works once:\n\n{link}\n\n"
+        "If you did not expect this, ignore this mail.\n")
+    if mail.deliver(envelope, "invitation", f"invitation:{invitation_id}") == FAILED:
+        raise mail.MailError(f"the mail server refused the invitation to {email}")

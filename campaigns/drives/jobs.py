@@ -11,7 +11,7 @@ from core.db import db
 
 def send_confirmation(signature_id: int) -> bool:
     """Mail the signer a fresh confirmation link; the address itself never enters a URL."""
-    from core.mail import MailError, send_one
+    from core import mail
 
     issued = signatures.issue_confirmation(signature_id)
     if issued is None:
@@ -22,11 +22,11 @@ def send_confirmation(signature_id: int) -> bool:
     letter = drive.letter(signature.language)
     title = letter.title if letter else drive.title
     link = f"{current_app.config['PUBLIC_BASE_URL']}/drives/{drive.slug}/confirm/{token}?lang={signature.language}"
-    try:
-        send_one(signature.email, w["mail_subject"].format(title=title),
-                 w["mail_body"].format(title=title, link=link))
-    except MailError as exc:  # the signer can sign again to get a new link
-        current_app.logger.warning("drives: confirmation mail for signature %s not sent: %s", signature_id, exc)
+    envelope = mail.transactional(signature.email, w["mail_subject"].format(title=title),
+                                  w["mail_body"].format(title=title, link=link))
+    state = mail.deliver(envelope, "confirmation")
+    if state == "failed":  # the signer can sign again to get a new link
+        current_app.logger.warning("drives: confirmation mail for signature %s was refused", signature_id)
         return False
     return True
 

@@ -14,6 +14,9 @@ def _settings(state) -> None:
     # On the mail queue: behind the deliveries, so pumping never starves them on a busy machine.
     every("campaigns.mailings.jobs.pump", state.app.config["MAILING_PUMP_SECONDS"], queue="mail")
     state.app.register_blueprint(unsubscribe_bp)
+    from campaigns.mailings.outgoing import deliver
+
+    state.app.extensions["mail.ledger"] = deliver  # core.mail.deliver: every single message goes here
 
 
 from campaigns.mailings import views  # noqa: E402,F401

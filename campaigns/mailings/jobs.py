@@ -285,6 +285,11 @@ def run_pump() -> dict:
     for mailing_id in sending:
         done[f"dispatched:{mailing_id}"] = dispatch(mailing_id)
     finish_done(sending)
+    from campaigns.mailings import outgoing
+
+    done["single"] = outgoing.dispatch_single()
+    done["wiped"] = outgoing.wipe_settled()
+    db.session.commit()
     return done
 
 

@@ -209,7 +209,8 @@ def settle(now: datetime, quarantine: float, unsafe_no_quarantine: bool = False,
     base = update(t).where(c.state == UNKNOWN, c.lease_until < now, c.provider_seen_at.is_(None))
     done["cancelled"] = db.session.execute(base.where(c.mailing_id.in_(cancelled)).values(
         state=CANCELLED, lease_until=None, updated_at=now)).rowcount
-    done["requeued"] = db.session.execute(base.where(c.mailing_id.not_in(cancelled)).values(
+    not_cancelled = or_(c.mailing_id.is_(None), c.mailing_id.not_in(cancelled))  # single messages have none
+    done["requeued"] = db.session.execute(base.where(not_cancelled).values(
         state=QUEUED, lease_until=None, dispatched_at=None, updated_at=now)).rowcount
     # A worker that was sending when the mailing was cancelled may write its retries back as queued.
     done["cancelled"] += db.session.execute(update(t).where(

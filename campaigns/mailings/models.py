@@ -12,11 +12,15 @@ from sqlalchemy import (JSON, Boolean, CheckConstraint, ForeignKey, Index, Integ
                         UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column
 
+from core.crypto import EncryptedText
 from core.db import Base, UTCDateTime, utcnow
 from core.mail import states
 
 MAILING_STATUSES = ("draft", "scheduled", "sending", "paused", "done", "cancelled")
 SOURCES = ("audience", "failed_of", "added_since")
+# What a message is for: a mailing's recipient, or one of the single messages the app sends.
+MAILING_KIND = "mailing"
+KINDS = (MAILING_KIND, "test", "chase", "drive_letter", "confirmation", "invitation")
 
 
 _in = states.sql_in
@@ -55,7 +59,14 @@ class Mailing(Base):
 
 
 class Message(Base):
-    """One recipient of one mailing. `key` is opaque: it ties provider events and replies back here."""
+    """One message the app sends: the one ledger of outgoing mail.
+
+    A mailing's recipient (`kind` "mailing", rendered from the mailing's template when it is sent), or
+    a single message outside any mailing (a test copy, a reminder, a drive's letter, a signer's
+    confirmation, an invitation): then its envelope is kept `sealed` (encrypted) from the moment it is
+    queued until it is settled, so any worker can send it, and `ref` names what it is for, once.
+    `key` is opaque: it ties provider events and replies back here.
+    """
 
     __tablename__ = "messages"
     __table_args__ = (
@@ -64,10 +75,16 @@ class Message(Base):
         CheckConstraint("attempts >= 0", name="attempts"),
         Index("ix_messages_mailing_id_state", "mailing_id", "state"),
         Index("ix_messages_state_lease_until", "state", "lease_until"),
+        UniqueConstraint("kind", "ref", name="uq_messages_kind_ref"),
+        CheckConstraint(_in("kind", KINDS), name="kind"),
+        CheckConstraint("(kind = 'mailing') = (mailing_id IS NOT NULL)", name="kind_mailing"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    mailing_id: Mapped[int] = mapped_column(ForeignKey("mailings.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20), default=MAILING_KIND, server_default=MAILING_KIND)
+    ref: Mapped[str | None] = mapped_column(String(120))
+    sealed: Mapped[str | None] = mapped_column(EncryptedText)
+    mailing_id: Mapped[int | None] = mapped_column(ForeignKey("mailings.id", ondelete="CASCADE"))
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"), index=True)
     email: Mapped[str] = mapped_column(String(254))
     language: Mapped[str | None] = mapped_column(String(35))

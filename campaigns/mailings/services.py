@@ -200,6 +200,6 @@ def test_send(mailing_id: int, to: str) -> None:
     if not review.samples:
         raise ValidationError("audience", "nobody to render a sample for")
     rendered = review.samples[0][1]
-    mail.send_one(to, f"[TEST] {rendered.subject}", rendered.text, rendered.html)
+    mail.deliver(mail.transactional(to, f"[TEST] {rendered.subject}", rendered.text, rendered.html), "test")
     audit.record("mailing.test_send", f"mailing:{mailing.id}")
     db.session.commit()

@@ -1,8 +1,10 @@
 """Chasing silent recipients: a rule per mailing proposes reminders; a campaigner sends each one.
 
 A reminder is threaded under the first message (In-Reply-To and References), keeps the first
-message's reply address, so an answer to it is matched to the original, and is sent at most once:
-its row is committed before the provider is called.
+message's reply address, so an answer to it is matched to the original, and goes out through the one
+outgoing ledger: the reminder's ledger row and its `Chase` row are committed together before any
+provider hears of it, so it is sent exactly once. A reminder of unknown fate (the relay's answer was
+lost) is never sent again on its own: only one the provider refused may be tried again.
 """
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from datetime import date, timedelta
 from flask import current_app
 from sqlalchemy import exists, select
 
+from campaigns.mailings import outgoing
 from campaigns.mailings.models import Mailing, Message
 from campaigns.responses.models import Chase, ChaseRule, Response
 from contacts.models import Contact
@@ -127,26 +130,21 @@ def chase(message_id: int, user_id: int | None = None) -> Chase:
     if is_suppressed(message.email):
         raise Conflict("this address is suppressed")
     previous = db.session.execute(select(Chase).where(Chase.message_id == message_id)).scalar()
-    if previous is not None and previous.state != "failed":
+    if previous is not None and previous.state == states.UNKNOWN:
+        raise Conflict("the last reminder's fate is unknown: decide on it under single messages first")
+    if previous is not None and previous.state != states.FAILED:
         raise Conflict("a reminder was already sent for this message")
-    if previous is not None:  # the provider refused the last try: a new try replaces it
+    if previous is not None:  # the provider refused the last try: a new try replaces it (its row stays)
         db.session.delete(previous)
         db.session.flush()
     envelope = _envelope(message, db.session.get(Mailing, message.mailing_id), rule)
-    record = Chase(message_id=message_id, state="sending", message_id_header=envelope.message_id,
-                   created_by_id=user_id)
+    sent = outgoing.write_one(envelope, "chase", contact_id=message.contact_id, language=message.language)
+    record = Chase(message_id=message_id, sent_id=sent.id, created_by_id=user_id)
     db.session.add(record)
-    db.session.commit()  # the row exists before the provider hears of it: a crash cannot send twice
-    session = mail.open_session()
-    try:
-        outcome = session.send_many([envelope])[0]
-    finally:
-        session.close()
-    if outcome.kind == mail.SENT:
-        record.state, record.sent_at, record.provider_message_id = "sent", utcnow(), outcome.provider_id
-    else:
-        record.state, record.error = "failed", f"{outcome.kind}: {outcome.reason}"[:300]
-    db.session.commit()
+    db.session.commit()  # both rows exist before the provider hears of it: a crash cannot send twice
+    outgoing.start(sent.id)
+    db.session.refresh(record)
+    db.session.refresh(record.sent)
     return record
 
 

@@ -80,7 +80,8 @@ def live_facts(case_id: int) -> list[tuple[str, int | None, dict]]:
             "fact": r.kind, "at": _iso(r.occurred_at), "contact": name, "from": r.from_address,
             "subject": r.subject, "classification": r.classification, "outcome": r.outcome,
             "text_sha256": _sha(r.body_text)}))
-    for c in db.session.execute(select(Chase).where(Chase.message_id.in_(ids), Chase.state == "sent")).scalars():
+    for c in db.session.execute(select(Chase).join(Message, Message.id == Chase.sent_id).where(
+            Chase.message_id.in_(ids), Message.state.in_(states.ACCEPTED))).scalars():
         facts.append((f"reminder:{c.id}", c.message_id, {"fact": "reminder", "at": _iso(c.sent_at),
                                                          "message_id_header": c.message_id_header}))
     facts.sort(key=lambda f: (f[2].get("at") or "", f[0]))

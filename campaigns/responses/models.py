@@ -10,8 +10,9 @@ from datetime import date, datetime
 
 from sqlalchemy import (Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, LargeBinary, String, Text,
                         UniqueConstraint)
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from campaigns.mailings.models import Message
 from core.db import Base, UTCDateTime, utcnow
 
 EVENT_KINDS = ("processed", "delivered", "deferred", "bounce", "dropped", "open", "click", "spamreport",
@@ -23,7 +24,6 @@ KIND_LABELS = {"reply": "Reply", "auto_reply": "Automatic reply", "meeting": "Me
                "letter": "Letter", "statement": "Public statement", "visit": "Visit"}
 CLASSES = ("acknowledgement", "substantive", "refusal", "action_taken")
 OUTCOMES = ("positive", "neutral", "negative")
-CHASE_STATES = ("sending", "sent", "failed")
 
 
 def _in(column: str, values: tuple[str, ...], nullable: bool = False) -> str:
@@ -103,20 +103,33 @@ class ChaseRule(Base):
 
 
 class Chase(Base):
-    """One reminder per message, threaded under it; the row exists before the send (no double sends)."""
+    """One reminder per message, threaded under it. The reminder itself is a single message of the one
+    outgoing ledger (`sent`), written in the same transaction as this row: its state is the ledger's."""
 
     __tablename__ = "chases"
-    __table_args__ = (CheckConstraint(_in("state", CHASE_STATES), name="state"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     message_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"), unique=True)
-    state: Mapped[str] = mapped_column(String(10), default="sending")
-    message_id_header: Mapped[str] = mapped_column(String(300))
-    provider_message_id: Mapped[str | None] = mapped_column(String(200))
-    error: Mapped[str | None] = mapped_column(String(300))
+    sent_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"), unique=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(timezone=True), default=utcnow)
-    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(timezone=True))
+    sent: Mapped["Message"] = relationship(foreign_keys=[sent_id], lazy="joined")
+
+    @property
+    def state(self) -> str:
+        return self.sent.state
+
+    @property
+    def sent_at(self) -> datetime | None:
+        return self.sent.sent_at
+
+    @property
+    def error(self) -> str | None:
+        return self.sent.last_error
+
+    @property
+    def message_id_header(self) -> str | None:
+        return self.sent.message_id_header
 
 
 class EvidenceRecord(Base):

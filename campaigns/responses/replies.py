@@ -5,8 +5,9 @@ import hashlib
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
 
-from campaigns.mailings.models import Message
+from campaigns.mailings.models import MAILING_KIND, Message
 from campaigns.responses.classify import suggest
 from campaigns.responses.events import Event
 from campaigns.responses.inbound import InboundMail, sanitise_html
@@ -35,20 +36,24 @@ def match_message(mail: InboundMail) -> Message | None:
     """Our message this mail answers: by the reply token, else by the thread's Message-IDs."""
     tokens = mail.tokens
     if tokens:
-        found = db.session.execute(select(Message).where(Message.key.in_(tokens))).scalars().first()
+        mailed = Message.kind == MAILING_KIND  # replies belong to a mailing's recipient
+        found = db.session.execute(select(Message).where(Message.key.in_(tokens), mailed)).scalars().first()
         if found is None:
             found = db.session.execute(select(Message).where(
-                func.lower(Message.key).in_([t.lower() for t in tokens]))).scalars().first()
+                func.lower(Message.key).in_([t.lower() for t in tokens]), mailed)).scalars().first()
         if found is not None:
             return found
     ids = _bare(mail.thread_ids)
     if not ids:
         return None
-    found = db.session.execute(select(Message).where(Message.message_id_header.in_(ids))
+    found = db.session.execute(select(Message).where(Message.message_id_header.in_(ids),
+                                                     Message.kind == MAILING_KIND)
                                .order_by(Message.id.desc())).scalars().first()
     if found is None:  # a reply to a reminder we sent is a reply to the first message
+        sent = aliased(Message)
         found = db.session.execute(select(Message).join(Chase, Chase.message_id == Message.id)
-                                   .where(Chase.message_id_header.in_(ids))).scalars().first()
+                                   .join(sent, sent.id == Chase.sent_id)
+                                   .where(sent.message_id_header.in_(ids))).scalars().first()
     return found
 
 

@@ -10,7 +10,7 @@ here, once, so the mailing ledger only decides what each kind means for a messag
   ambiguous  maybe accepted (5xx, timeout after the request went out): never resend blindly
   auth       the provider refused our credentials (401/403): stop and tell a person
 
-`send_one(to, subject, text, html)` sends a single transactional mail (invitations, confirmations).
+`deliver(envelope, kind, ref)` sends any message outside a mailing through the same ledger.
 Bodies and keys are never logged.
 """
 from __future__ import annotations
@@ -33,6 +33,13 @@ SENT, REJECTED, RETRY, AMBIGUOUS, AUTH = "sent", "rejected", "retry", "ambiguous
 
 
 @dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content: bytes
+    mimetype: str = "application/octet-stream"
+
+
+@dataclass(frozen=True)
 class Envelope:
     to: str
     subject: str
@@ -47,6 +54,7 @@ class Envelope:
     unsubscribe_mailto: str | None = None
     tracking: bool = False
     in_reply_to: str | None = None  # a follow-up threads under this earlier Message-ID
+    attachments: tuple[Attachment, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -178,17 +186,23 @@ def open_session(config: dict | None = None) -> Session:
     return OutboxSession(config)
 
 
-def send_one(to: str, subject: str, text: str, html: str | None = None, *, reply_to: str | None = None,
-             unsubscribe_url: str | None = None) -> Outcome:
-    """Send one transactional mail from MAIL_FROM now; raise MailError unless it was accepted."""
-    sender = current_app.config.get("MAIL_FROM") or default_sender(current_app.config)
-    envelope = Envelope(to=to, subject=subject, text=text, html=html, from_email=sender, reply_to=reply_to,
-                        message_id=new_message_id(sender), unsubscribe_url=unsubscribe_url)
-    session = open_session()
-    try:
-        outcome = session.send_many([envelope])[0]
-    finally:
-        session.close()
-    if outcome.kind != SENT:
-        raise MailError(f"the mail to {to} was not sent ({outcome.kind}: {outcome.reason or 'no reason given'})")
-    return outcome
+def deliver(envelope: Envelope, kind: str, ref: str | None = None, contact_id: int | None = None) -> str:
+    """Send one message outside a mailing (a test copy, a reminder, a confirmation, an invitation...).
+
+    It goes through the one outgoing ledger, which the mailings package registers: written before any
+    provider hears of it, sent exactly once by a job, settled like every other message. `ref` names the
+    one thing it is for (asking twice queues it once). Returns its state: "sent" once a job has sent it
+    (in-process: at once), "queued" while it waits for a worker, "failed" when the provider refused it.
+    """
+    ledger = current_app.extensions.get("mail.ledger")
+    if ledger is None:
+        raise RuntimeError("no outgoing mail ledger is registered with this app")
+    return ledger(envelope, kind, ref, contact_id)
+
+
+def transactional(to: str, subject: str, text: str, html: str | None = None, *, from_email: str | None = None,
+                  from_name: str = "", reply_to: str | None = None) -> Envelope:
+    """An envelope for mail the app writes itself, from MAIL_FROM unless a sender is given."""
+    sender = from_email or current_app.config.get("MAIL_FROM") or default_sender(current_app.config)
+    return Envelope(to=to, subject=subject, text=text, html=html, from_email=sender, from_name=from_name,
+                    reply_to=reply_to, message_id=new_message_id(sender))
