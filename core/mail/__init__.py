@@ -10,7 +10,10 @@ here, once, so the mailing ledger only decides what each kind means for a messag
   ambiguous  maybe accepted (5xx, timeout after the request went out): never resend blindly
   auth       the provider refused our credentials (401/403): stop and tell a person
 
-`send_one(to, subject, text, html)` sends a single transactional mail (invitations, confirmations).
+`send_one(to, subject, text, html)` sends a single transactional mail (invitations, confirmations);
+`send_envelope(envelope)` sends one prepared envelope (a drive's letter with its PDF) and returns its
+outcome. Every session class says whether its provider gives `evidence`: signed events that can later
+settle an ambiguous send (SendGrid); `has_evidence(config)` answers for the configured backend.
 Bodies and keys are never logged.
 """
 from __future__ import annotations
@@ -33,6 +36,13 @@ SENT, REJECTED, RETRY, AMBIGUOUS, AUTH = "sent", "rejected", "retry", "ambiguous
 
 
 @dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content: bytes
+    mimetype: str = "application/octet-stream"
+
+
+@dataclass(frozen=True)
 class Envelope:
     to: str
     subject: str
@@ -47,6 +57,7 @@ class Envelope:
     unsubscribe_mailto: str | None = None
     tracking: bool = False
     in_reply_to: str | None = None  # a follow-up threads under this earlier Message-ID
+    attachments: tuple[Attachment, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -62,6 +73,8 @@ class Pending(Protocol):
 
 
 class Session(Protocol):
+    evidence: bool  # True: signed provider events can later settle an ambiguous send
+
     def send_many(self, envelopes: list[Envelope], deadline: float | None = None) -> list[Outcome]:
         """One outcome per envelope. None is started after `deadline` (time.monotonic())."""
 
@@ -83,7 +96,7 @@ class Done:
 
 
 class SendsInline:
-    """For backends that send in the caller's thread (files, one SMTP connection)."""
+    """For backends that send in the caller's thread (the outbox's files)."""
 
     def start_many(self, envelopes: list[Envelope], deadline: float | None = None) -> Done:
         return Done(self.send_many(envelopes, deadline))
@@ -144,6 +157,9 @@ def to_mime(envelope: Envelope) -> EmailMessage:
     msg.set_content(envelope.text)
     if envelope.html:
         msg.add_alternative(envelope.html, subtype="html")
+    for attachment in envelope.attachments:
+        maintype, _, subtype = attachment.mimetype.partition("/")
+        msg.add_attachment(attachment.content, maintype=maintype, subtype=subtype, filename=attachment.filename)
     return msg
 
 
@@ -153,21 +169,40 @@ def default_sender(config) -> str:
     return f"no-reply@{urlsplit(config['PUBLIC_BASE_URL']).hostname or 'localhost'}"
 
 
-def open_session(config: dict | None = None) -> Session:
-    """A delivery session for one job: one SMTP connection, or the process's pooled HTTP client."""
-    config = config or current_app.config
-    backend = config.get("MAIL_BACKEND", "outbox")
+def _session_class(backend: str) -> type:
     if backend == "smtp":
         from core.mail.smtp import SmtpSession
 
-        return SmtpSession(config)
+        return SmtpSession
     if backend == "sendgrid":
         from core.mail.sendgrid import SendgridSession
 
-        return SendgridSession(config)
+        return SendgridSession
     from core.mail.outbox import OutboxSession
 
-    return OutboxSession(config)
+    return OutboxSession
+
+
+def open_session(config: dict | None = None) -> Session:
+    """A delivery session for one job: a few SMTP connections, or the process's pooled HTTP client."""
+    config = config or current_app.config
+    return _session_class(config.get("MAIL_BACKEND", "outbox"))(config)
+
+
+def has_evidence(config: dict | None = None) -> bool:
+    """Whether the configured backend's provider sends signed events that can settle an ambiguous send.
+    Without them (SMTP, outbox) an ambiguous send must never be re-sent automatically."""
+    config = config or current_app.config
+    return _session_class(config.get("MAIL_BACKEND", "outbox")).evidence
+
+
+def send_envelope(envelope: Envelope, config: dict | None = None) -> Outcome:
+    """Send one envelope in a session of its own and return its outcome, whatever it is."""
+    session = open_session(config)
+    try:
+        return session.send_many([envelope])[0]
+    finally:
+        session.close()
 
 
 def send_one(to: str, subject: str, text: str, html: str | None = None, *, reply_to: str | None = None,
@@ -176,11 +211,7 @@ def send_one(to: str, subject: str, text: str, html: str | None = None, *, reply
     sender = current_app.config.get("MAIL_FROM") or default_sender(current_app.config)
     envelope = Envelope(to=to, subject=subject, text=text, html=html, from_email=sender, reply_to=reply_to,
                         message_id=new_message_id(sender), unsubscribe_url=unsubscribe_url)
-    session = open_session()
-    try:
-        outcome = session.send_many([envelope])[0]
-    finally:
-        session.close()
+    outcome = send_envelope(envelope)
     if outcome.kind != SENT:
         raise MailError(f"the mail to {to} was not sent ({outcome.kind}: {outcome.reason or 'no reason given'})")
     return outcome
