@@ -12,6 +12,17 @@ from core.crypto import KeyConfigError, keys_from_environment
 
 MAIL_BACKENDS = ("outbox", "smtp", "sendgrid")
 TWO_FACTOR_POLICIES = ("admins", "all")
+# Seconds an SMTP client waits in each phase of the dialogue: RFC 5321 §4.5.3.2's minimums as defaults.
+# A client that gives up on the final reply sooner may abandon a message the server is still taking
+# and has to count it as of unknown fate; SMTP has no events to settle that later.
+SMTP_TIMEOUTS = {
+    "SMTP_CONNECT_TIMEOUT": 300.0,     # the TCP connection and the 220 greeting (EHLO, STARTTLS, AUTH too)
+    "SMTP_COMMAND_TIMEOUT": 300.0,     # the reply to MAIL FROM and to RCPT TO
+    "SMTP_DATA_START_TIMEOUT": 120.0,  # the 354 reply to DATA
+    "SMTP_DATA_TIMEOUT": 180.0,        # each block of the message handed to the network
+    "SMTP_FINAL_TIMEOUT": 600.0,       # the reply after the final dot: the message's fate
+}
+SMTP_CONCURRENCY = 4  # connections (and messages in flight) per sending session
 
 
 class ConfigError(Exception):
@@ -67,6 +78,8 @@ def from_environment(instance: Path, env: dict[str, str] | None = None) -> dict:
         "INBOUND_WEBHOOK_SECRET": env.get("INBOUND_WEBHOOK_SECRET") or None,
         "INBOUND_KEEP_ATTACHMENTS": env.get("INBOUND_KEEP_ATTACHMENTS", "").lower() in ("1", "true", "yes"),
         "SMTP_URL": env.get("SMTP_URL") or None,
+        **{name: _positive_float(env, name, default) for name, default in SMTP_TIMEOUTS.items()},
+        "SMTP_CONCURRENCY": _positive_int(env, "SMTP_CONCURRENCY", SMTP_CONCURRENCY),
         "PUBLIC_BASE_URL": public,
         "MAIL_FROM": env.get("MAIL_FROM") or None,
         "OUTBOX_DIR": str(instance / "outbox"),
@@ -91,4 +104,17 @@ def _positive_int(env: dict[str, str], name: str, default: int, allow_zero: bool
         value = -1
     if value < (0 if allow_zero else 1):
         raise ConfigError(f"{name} must be a whole number{' (0 or more)' if allow_zero else ' above 0'}, not {raw!r}")
+    return value
+
+
+def _positive_float(env: dict[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 < value < float("inf"):
+        raise ConfigError(f"{name} must be a number of seconds above 0, not {raw!r}")
     return value

@@ -16,6 +16,13 @@ def test_embedded_defaults(tmp_path):
     assert config["SESSION_COOKIE_SECURE"] is False
 
 
+def test_smtp_waits_as_rfc_5321_recommends_unless_told_otherwise(tmp_path):
+    config = from_environment(tmp_path, env={"SMTP_FINAL_TIMEOUT": "900"})
+    assert (config["SMTP_CONNECT_TIMEOUT"], config["SMTP_COMMAND_TIMEOUT"], config["SMTP_DATA_START_TIMEOUT"],
+            config["SMTP_DATA_TIMEOUT"], config["SMTP_FINAL_TIMEOUT"]) == (300, 300, 120, 180, 900)
+    assert config["SMTP_CONCURRENCY"] == 4
+
+
 def test_secret_key_is_generated_once_and_kept_private(tmp_path):
     first = from_environment(tmp_path, env={})["SECRET_KEY"]
     second = from_environment(tmp_path, env={})["SECRET_KEY"]
@@ -36,6 +43,8 @@ def test_https_base_url_makes_cookies_secure(tmp_path):
     ({"DATABASE_URL": "not a url"}, "DATABASE_URL is not a database URL"),
     ({"DATABASE_URL": "mysql://x/y"}, "unsupported database"),
     ({"MAIL_BACKEND": "pigeon"}, "MAIL_BACKEND must be one of"),
+    ({"SMTP_FINAL_TIMEOUT": "ten minutes"}, "SMTP_FINAL_TIMEOUT must be a number of seconds above 0"),
+    ({"SMTP_CONCURRENCY": "0"}, "SMTP_CONCURRENCY must be a whole number above 0"),
 ])
 def test_malformed_settings_are_named(tmp_path, env, fragment):
     with pytest.raises(ConfigError, match=fragment):

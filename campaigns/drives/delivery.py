@@ -20,7 +20,6 @@ from campaigns.drives.drives import get_drive, targets
 from campaigns.drives.i18n import country_names, words
 from campaigns.drives.models import LANGUAGES, Drive, DriveDelivery, Signature, counted_clause
 from campaigns.drives.pdf import Compiled, render_pdf
-from campaigns.drives.sending import send_with_attachment
 from campaigns.drives.signing import target_name
 from core.db import db, utcnow
 
@@ -68,7 +67,7 @@ def compile_for(drive: Drive, rows: list, language: str, total: int, digest: boo
 
 
 def deliver_drive(drive_id: int) -> Report:
-    from core.mail import SENT, Envelope, default_sender, new_message_id
+    from core.mail import SENT, Attachment, Envelope, default_sender, new_message_id, send_envelope
 
     drive = get_drive(drive_id)
     batch = _close_batch(drive.id)
@@ -107,9 +106,10 @@ def deliver_drive(drive_id: int) -> Report:
         db.session.commit()
         subject = f"{doc.heading}: {doc.title}" if digest else doc.title
         text = words(language)["delivery_body"].format(summary=doc.summary, title=doc.title, body=doc.body)
+        pdf = Attachment(f"{drive.slug}-{batch}.pdf", render_pdf(doc), "application/pdf")
         envelope = Envelope(to=contact.email, subject=subject, text=text, html=None, from_email=sender,
-                            message_id=new_message_id(sender))
-        outcome = send_with_attachment(envelope, f"{drive.slug}-{batch}.pdf", render_pdf(doc))
+                            message_id=new_message_id(sender), attachments=(pdf,))
+        outcome = send_envelope(envelope)
         record.message_id = outcome.provider_id or envelope.message_id
         if outcome.kind == SENT:
             record.state, record.sent_at = "sent", utcnow()

@@ -10,7 +10,10 @@ here, once, so the mailing ledger only decides what each kind means for a messag
   ambiguous  maybe accepted (5xx, timeout after the request went out): never resend blindly
   auth       the provider refused our credentials (401/403): stop and tell a person
 
-`deliver(envelope, kind, ref)` sends any message outside a mailing through the same ledger.
+`deliver(envelope, kind, ref)` sends any message outside a mailing through the same ledger as a
+mailing's recipients. Every session class says whether its provider gives `evidence`: signed events
+that can later settle an ambiguous send (SendGrid); `has_evidence(config)` answers for the configured
+backend.
 Bodies and keys are never logged.
 """
 from __future__ import annotations
@@ -70,6 +73,8 @@ class Pending(Protocol):
 
 
 class Session(Protocol):
+    evidence: bool  # True: signed provider events can later settle an ambiguous send
+
     def send_many(self, envelopes: list[Envelope], deadline: float | None = None) -> list[Outcome]:
         """One outcome per envelope. None is started after `deadline` (time.monotonic())."""
 
@@ -91,7 +96,7 @@ class Done:
 
 
 class SendsInline:
-    """For backends that send in the caller's thread (files, one SMTP connection)."""
+    """For backends that send in the caller's thread (the outbox's files)."""
 
     def start_many(self, envelopes: list[Envelope], deadline: float | None = None) -> Done:
         return Done(self.send_many(envelopes, deadline))
@@ -152,6 +157,9 @@ def to_mime(envelope: Envelope) -> EmailMessage:
     msg.set_content(envelope.text)
     if envelope.html:
         msg.add_alternative(envelope.html, subtype="html")
+    for attachment in envelope.attachments:
+        maintype, _, subtype = attachment.mimetype.partition("/")
+        msg.add_attachment(attachment.content, maintype=maintype, subtype=subtype, filename=attachment.filename)
     return msg
 
 
@@ -161,29 +169,31 @@ def default_sender(config) -> str:
     return f"no-reply@{urlsplit(config['PUBLIC_BASE_URL']).hostname or 'localhost'}"
 
 
-def has_evidence(config) -> bool:
-    """Whether the configured provider reports events that can later settle an ambiguous send.
-
-    SendGrid does (signed events name the message key); an SMTP relay never does; the outbox is never
-    ambiguous."""
-    return config.get("MAIL_BACKEND", "outbox") == "sendgrid"
-
-
-def open_session(config: dict | None = None) -> Session:
-    """A delivery session for one job: one SMTP connection, or the process's pooled HTTP client."""
-    config = config or current_app.config
-    backend = config.get("MAIL_BACKEND", "outbox")
+def _session_class(backend: str) -> type:
     if backend == "smtp":
         from core.mail.smtp import SmtpSession
 
-        return SmtpSession(config)
+        return SmtpSession
     if backend == "sendgrid":
         from core.mail.sendgrid import SendgridSession
 
-        return SendgridSession(config)
+        return SendgridSession
     from core.mail.outbox import OutboxSession
 
-    return OutboxSession(config)
+    return OutboxSession
+
+
+def open_session(config: dict | None = None) -> Session:
+    """A delivery session for one job: a few SMTP connections, or the process's pooled HTTP client."""
+    config = config or current_app.config
+    return _session_class(config.get("MAIL_BACKEND", "outbox"))(config)
+
+
+def has_evidence(config: dict | None = None) -> bool:
+    """Whether the configured backend's provider sends signed events that can settle an ambiguous send.
+    Without them (SMTP, outbox) an ambiguous send must never be re-sent automatically."""
+    config = config or current_app.config
+    return _session_class(config.get("MAIL_BACKEND", "outbox")).evidence
 
 
 def deliver(envelope: Envelope, kind: str, ref: str | None = None, contact_id: int | None = None) -> str:

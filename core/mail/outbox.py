@@ -9,6 +9,8 @@ from core.mail import LATE, SENT, Envelope, Outcome, SendsInline, to_mime, too_l
 
 
 class OutboxSession(SendsInline):
+    evidence = False  # never ambiguous: a file is written or it is not
+
     def __init__(self, config: dict):
         self.directory = Path(config["OUTBOX_DIR"])
         self.directory.mkdir(parents=True, exist_ok=True)

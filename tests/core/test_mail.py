@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import email
+import email.policy
 import logging
 import time
 
@@ -44,7 +45,8 @@ def test_every_message_carries_a_message_id_and_one_click_unsubscribe(tmp_path):
         assert len(m.get_all("To")) == 1
 
 
-def test_smtp_keeps_one_connection_for_a_batch_and_sends_one_recipient_each(tmp_path):
+@pytest.mark.parametrize("concurrency", [1, 2])
+def test_smtp_keeps_its_connections_for_a_batch_and_sends_one_recipient_each(tmp_path, concurrency):
     from aiosmtpd.controller import Controller
 
     class Sink:
@@ -61,19 +63,21 @@ def test_smtp_keeps_one_connection_for_a_batch_and_sends_one_recipient_each(tmp_
     controller = Controller(sink, hostname="127.0.0.1", port=port)
     controller.start()
     try:
-        session = mail.open_session({"MAIL_BACKEND": "smtp", "SMTP_URL": f"smtp://127.0.0.1:{port}"})
+        session = mail.open_session({"MAIL_BACKEND": "smtp", "SMTP_URL": f"smtp://127.0.0.1:{port}",
+                                     "SMTP_CONCURRENCY": concurrency})
         outcomes = session.send_many([envelope(to=f"p{i}@example.org", key=f"k{i}") for i in range(5)])
+        outcomes += session.send_many([envelope(to=f"p{i}@example.org", key=f"k{i}") for i in range(5, 8)])
         session.close()
     finally:
         controller.stop()
-    assert [o.kind for o in outcomes] == ["sent"] * 5
-    assert sink.envelopes == [[f"p{i}@example.org"] for i in range(5)]
-    assert len(sink.sessions) == 1
+    assert [o.kind for o in outcomes] == ["sent"] * 8
+    assert sorted(sink.envelopes) == [[f"p{i}@example.org"] for i in range(8)]
+    assert len(sink.sessions) <= concurrency  # the second batch reused the first one's connections
 
 
 def test_smtp_refuses_a_password_in_the_clear_to_a_remote_server():
     session = mail.open_session({"MAIL_BACKEND": "smtp", "SMTP_URL": "smtp://user:secret@192.0.2.1:2525",
-                                 "SMTP_TIMEOUT": 0.5})
+                                 "SMTP_CONNECT_TIMEOUT": 0.5})
     assert session.send_many([envelope()])[0].kind == mail.RETRY
 
 
@@ -145,3 +149,36 @@ def test_sendgrid_unreachable_is_retried_not_ambiguous():
     outcomes = session.send_many([envelope(), envelope(to="other@example.org", key="k4y")])
     assert [o.kind for o in outcomes] == [mail.RETRY, mail.RETRY]
     assert "cannot connect" in outcomes[0].reason
+
+
+def pdf(name="letter.pdf") -> mail.Attachment:
+    return mail.Attachment(name, b"%PDF-1.4 a letter\n.\n", "application/pdf")
+
+
+def test_attachments_travel_as_mime_parts_in_the_outbox(tmp_path):
+    session = mail.open_session({"MAIL_BACKEND": "outbox", "OUTBOX_DIR": str(tmp_path)})
+    assert session.send_many([envelope(attachments=(pdf(), pdf("second.pdf")))])[0].kind == mail.SENT
+    [file] = tmp_path.glob("*.eml")
+    parsed = email.message_from_bytes(file.read_bytes(), policy=email.policy.default)
+    parts = list(parsed.iter_attachments())
+    assert [(p.get_filename(), p.get_content_type()) for p in parts] == [
+        ("letter.pdf", "application/pdf"), ("second.pdf", "application/pdf")]
+    assert parts[0].get_content() == b"%PDF-1.4 a letter\n.\n"
+    assert parsed.get_body(("plain",)).get_content().strip() == "Dear envoy"
+
+
+def test_sendgrid_body_carries_the_attachment():
+    import base64
+
+    with SendgridStandin(keep_bodies=True) as standin:
+        outcome = _sendgrid(standin).send_many([envelope(attachments=(pdf(),))])[0]
+    assert outcome.kind == mail.SENT
+    [attachment] = standin.accepted[0].body["attachments"]
+    assert attachment == {"content": base64.b64encode(b"%PDF-1.4 a letter\n.\n").decode(), "type": "application/pdf",
+                          "filename": "letter.pdf", "disposition": "attachment"}
+
+
+def test_only_sendgrid_has_evidence_to_settle_an_ambiguous_send():
+    assert mail.has_evidence({"MAIL_BACKEND": "sendgrid"}) is True
+    assert mail.has_evidence({"MAIL_BACKEND": "smtp"}) is False
+    assert mail.has_evidence({"MAIL_BACKEND": "outbox"}) is False

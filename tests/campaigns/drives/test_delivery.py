@@ -244,3 +244,24 @@ def test_through_sendgrid_the_letter_travels_as_an_attachment_of_one_recipient_e
         [attachment] = accepted.body["attachments"]
         assert attachment["type"] == "application/pdf"
         assert base64.b64decode(attachment["content"]).startswith(b"%PDF")
+
+
+def test_through_smtp_the_letter_travels_as_a_mime_attachment_of_one_recipient_each(app, client, runner):
+    import email
+    import email.policy
+
+    from tests.standins.smtp import Relay, running
+
+    make_contact(app, "envoy@embassy.example", language="en")
+    make_contact(app, "posol@embassy.example", language="ru")
+    make_drive(app, audience={"tags": ["eu"]})
+    _signers(client)
+    with running(Relay()) as relay:
+        app.config.update(MAIL_BACKEND="smtp", SMTP_URL=relay.url)
+        result = runner.invoke(args=["drives", "digest", "--drive", "1"])
+    assert "2 sent, 0 failed" in result.output, result.output
+    assert sorted(c.to for c in relay.copies) == [["envoy@embassy.example"], ["posol@embassy.example"]]
+    for copy in relay.copies:
+        [part] = email.message_from_bytes(copy.data, policy=email.policy.default).iter_attachments()
+        assert part.get_content_type() == "application/pdf" and part.get_content().startswith(b"%PDF")
+    assert all(d[4] == "sent" for d in _deliveries(app))

@@ -140,3 +140,24 @@ def test_429_backs_off_every_worker_until_the_reset(sg_app, standin):
         db.session.commit()
         jobs.dispatch(mailing_id)
         assert _states(mailing_id) == {"sent": 4}
+
+
+def test_through_smtp_every_recipient_gets_one_copy_over_the_sessions_connections(config):
+    from app import create_app
+    from tests.standins.smtp import Relay, running
+
+    with running(Relay()) as relay:
+        app = create_app({**config, "MAIL_BACKEND": "smtp", "SMTP_URL": relay.url, "SMTP_CONCURRENCY": 3,
+                          "MAILING_CHUNK": 4})
+        try:
+            with app.app_context():
+                make_contacts(10)
+                mailing_id = make_mailing()
+                services.send_mailing(mailing_id)
+                assert services.progress(mailing_id)["counts"]["sent"] == 10
+        finally:
+            with app.app_context():
+                db.session.remove()
+                db.engine.dispose()
+    assert sorted(c.to[0] for c in relay.copies) == sorted(f"person{i}@example.org" for i in range(10))
+    assert len(relay.connections) <= 3
