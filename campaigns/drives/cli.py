@@ -20,7 +20,8 @@ def digest_command(drive_id: int | None) -> None:
 
     for did in [drive_id] if drive_id else due_drives():
         report = deliver_drive(did)
-        click.echo(f"drive {did}: {report.sent} sent, {report.failed} failed, {report.skipped} skipped")
+        click.echo(f"drive {did}: {report.sent} sent, {report.failed} failed, {report.pending} waiting, "
+                   f"{report.skipped} skipped")
 
 
 @drives_cli.command("purge")

@@ -4,24 +4,31 @@ Each run first closes a batch: every counted signature not yet delivered gets th
 Each target then receives, in one message, the signatures of the batches it has not had: all of them
 (the compiled letter) the first time, only the new ones (a digest) after. Signers without consent are
 only counted; anonymous signers who consented appear as "name withheld for safety". Every message
-is a `DriveDelivery` row, written before the send and settled after it; a target with a delivery of
-unknown fate ("sending") is skipped rather than mailed twice.
+is a single message of the one outgoing ledger, written with its `DriveDelivery` row in one
+transaction before any provider hears of it (its `ref` names the drive, batch and target, so two runs
+at once cannot both write it); a target with a delivery still open (queued, sending, or of unknown
+fate) is skipped rather than mailed twice, and one the provider refused is tried again next time.
 """
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import quote
 
 from flask import current_app
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from campaigns.drives.drives import get_drive, targets
 from campaigns.drives.i18n import country_names, words
 from campaigns.drives.models import LANGUAGES, Drive, DriveDelivery, Signature, counted_clause
 from campaigns.drives.pdf import Compiled, render_pdf
 from campaigns.drives.signing import target_name
+from campaigns.mailings import outgoing
+from campaigns.mailings.models import Message
 from core.db import db, utcnow
+from core.mail import states
 
 
 @dataclass(frozen=True)
@@ -29,6 +36,7 @@ class Report:
     sent: int = 0
     failed: int = 0
     skipped: int = 0
+    pending: int = 0  # handed to workers, or of unknown fate
 
 
 def _close_batch(drive_id: int) -> int:
@@ -66,22 +74,36 @@ def compile_for(drive: Drive, rows: list, language: str, total: int, digest: boo
                     named=named, note=w["unnamed"].format(n=unnamed) if unnamed else "", summary=summary)
 
 
+def _delivered_batches(drive_id: int) -> dict[int, int]:
+    """Per target, the last batch whose letter or digest the provider took."""
+    return dict(db.session.execute(
+        select(DriveDelivery.contact_id, func.max(DriveDelivery.batch))
+        .join(Message, Message.id == DriveDelivery.sent_id)
+        .where(DriveDelivery.drive_id == drive_id, Message.state.in_(states.ACCEPTED))
+        .group_by(DriveDelivery.contact_id)).all())
+
+
+def _still_open(drive_id: int) -> set[int]:
+    """Targets with a delivery the ledger has not settled: mailing them again could reach them twice."""
+    return set(db.session.execute(
+        select(DriveDelivery.contact_id).join(Message, Message.id == DriveDelivery.sent_id)
+        .where(DriveDelivery.drive_id == drive_id, Message.state.in_(states.OPEN))).scalars())
+
+
 def deliver_drive(drive_id: int) -> Report:
-    from core.mail import SENT, Attachment, Envelope, default_sender, new_message_id, send_envelope
+    from core.mail import Attachment, Envelope, default_sender, new_message_id
 
     drive = get_drive(drive_id)
     batch = _close_batch(drive.id)
     if batch == 0:
         return Report()
     contacts = targets(drive)
-    last = dict(db.session.execute(select(DriveDelivery.contact_id, func.max(DriveDelivery.batch)).where(
-        DriveDelivery.drive_id == drive.id, DriveDelivery.state == "sent",
-        DriveDelivery.kind.in_(("compiled", "digest"))).group_by(DriveDelivery.contact_id)).all())
-    unsettled = set(db.session.execute(select(DriveDelivery.contact_id).where(
-        DriveDelivery.drive_id == drive.id, DriveDelivery.state == "sending")).scalars())
+    last = _delivered_batches(drive.id)
+    unsettled = _still_open(drive.id)
     sender = current_app.config.get("MAIL_FROM") or default_sender(current_app.config)
     rows_since: dict[int, list] = {}
-    sent = failed = skipped = 0
+    written: list[int] = []
+    skipped = 0
     for contact in contacts:
         since = last.get(contact.id, 0)
         if contact.id in unsettled or since >= batch:
@@ -99,34 +121,49 @@ def deliver_drive(drive_id: int) -> Report:
         digest = since > 0
         language = _language(contact, drive)
         doc = compile_for(drive, rows, language, len(rows), digest)
-        record = DriveDelivery(drive_id=drive.id, contact_id=contact.id, email=contact.email,
-                               kind="digest" if digest else "compiled", batch=batch, signatures=len(rows),
-                               named=len(doc.named), state="sending")
-        db.session.add(record)
-        db.session.commit()
         subject = f"{doc.heading}: {doc.title}" if digest else doc.title
         text = words(language)["delivery_body"].format(summary=doc.summary, title=doc.title, body=doc.body)
         pdf = Attachment(f"{drive.slug}-{batch}.pdf", render_pdf(doc), "application/pdf")
         envelope = Envelope(to=contact.email, subject=subject, text=text, html=None, from_email=sender,
                             message_id=new_message_id(sender), attachments=(pdf,))
-        outcome = send_envelope(envelope)
-        record.message_id = outcome.provider_id or envelope.message_id
-        if outcome.kind == SENT:
-            record.state, record.sent_at = "sent", utcnow()
-            sent += 1
-        elif outcome.kind in ("rejected", "retry", "auth"):
-            record.state, record.error = "failed", f"{outcome.kind}: {outcome.reason}"[:500]
-            failed += 1
-        else:  # ambiguous: it may have arrived; a person decides before anything is sent again
-            record.error = f"{outcome.kind}: {outcome.reason}"[:500]
-            failed += 1
-        db.session.commit()
+        sent_id = _write(drive, batch, contact, envelope, language,
+                         dict(kind="digest" if digest else "compiled", signatures=len(rows), named=len(doc.named)))
+        if sent_id is None:
+            skipped += 1  # another run wrote this very letter a moment ago
+        else:
+            written.append(sent_id)
+    for sent_id in written:  # every row committed: now the jobs may send them
+        outgoing.start(sent_id)
+    report = _report(written, skipped)
     from core.audit import record as audit
 
-    audit("drive.deliver", target=f"drive:{drive.id}", detail={"batch": batch, "sent": sent, "failed": failed},
+    audit("drive.deliver", target=f"drive:{drive.id}", detail={"batch": batch, "sent": report.sent,
+                                                               "failed": report.failed, "pending": report.pending},
           actor_email=None if _in_request() else "cli")
     db.session.commit()
-    return Report(sent, failed, skipped)
+    return report
+
+
+def _write(drive: Drive, batch: int, contact, envelope, language: str, counts: dict) -> int | None:
+    """The ledger row and the delivery row, in one transaction; None if this letter exists already."""
+    try:
+        sent = outgoing.write_one(envelope, "drive_letter", f"drive:{drive.id}:batch:{batch}:contact:{contact.id}",
+                                  contact_id=contact.id, language=language)
+        db.session.add(DriveDelivery(drive_id=drive.id, contact_id=contact.id, email=contact.email, batch=batch,
+                                     sent_id=sent.id, **counts))
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return None
+    return sent.id
+
+
+def _report(sent_ids: list[int], skipped: int) -> Report:
+    found = Counter(db.session.execute(select(Message.state).where(Message.id.in_(sent_ids))).scalars()) \
+        if sent_ids else Counter()
+    sent = sum(n for s, n in found.items() if s in states.ACCEPTED)
+    failed = found.get(states.FAILED, 0)
+    return Report(sent, failed, skipped, pending=sum(found.values()) - sent - failed)
 
 
 def _in_request() -> bool:
@@ -176,6 +213,6 @@ def record_copy(address: str) -> bool:
         DriveDelivery.signature_id == signature.id, DriveDelivery.kind == "mailto")).first()
     if seen is None:
         db.session.add(DriveDelivery(drive_id=signature.drive_id, signature_id=signature.id, kind="mailto",
-                                     signatures=1, named=0, state="sent", sent_at=utcnow()))
+                                     signatures=1, named=0))
         db.session.commit()
     return True

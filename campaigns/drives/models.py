@@ -14,7 +14,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 import campaigns.cases.models  # noqa: F401  (drive_cases refers to cases)
 import contacts.models  # noqa: F401  (targets refer to contacts and segments)
+from campaigns.mailings.models import Message
 from core.crypto import EncryptedText
+from core.mail import states
 from core.db import Base, UTCDateTime, utcnow
 
 LANGUAGES = ("en", "ru", "kk")
@@ -22,7 +24,6 @@ DISPLAYS = ("full", "initial", "anonymous")
 MODERATION = ("visible", "held", "hidden")
 DELIVERY_MODES = ("compiled", "mailto")
 DELIVERY_KINDS = ("compiled", "digest", "mailto")
-DELIVERY_STATES = ("sending", "sent", "failed")
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -137,12 +138,16 @@ def counted_clause():
 
 
 class DriveDelivery(Base):
-    """One delivery to one target: the compiled letter, a digest of new signatures, or a mailto copy."""
+    """One delivery to one target: the compiled letter, a digest of new signatures, or a mailto copy.
+
+    A letter or digest we send is a single message of the one outgoing ledger (`sent`), written in the
+    same transaction as this row: its state, time and error are the ledger's. A mailto copy is the
+    supporter's own mail, counted when it reached our copy address: it is sent by definition.
+    """
 
     __tablename__ = "drive_deliveries"
     __table_args__ = (
         CheckConstraint(_in("kind", DELIVERY_KINDS), name="kind"),
-        CheckConstraint(_in("state", DELIVERY_STATES), name="state"),
         Index("ix_drive_deliveries_target", "drive_id", "contact_id", "kind"),
     )
 
@@ -157,11 +162,21 @@ class DriveDelivery(Base):
     batch: Mapped[int] = mapped_column(Integer, default=0)
     signatures: Mapped[int] = mapped_column(Integer, default=0)
     named: Mapped[int] = mapped_column(Integer, default=0)
-    state: Mapped[str] = mapped_column(String(10), default="sending", index=True)
-    message_id: Mapped[str | None] = mapped_column(String(255))
-    error: Mapped[str | None] = mapped_column(Text)
+    sent_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(timezone=True), default=utcnow, index=True)
-    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(timezone=True))
+    sent: Mapped["Message | None"] = relationship(foreign_keys=[sent_id], lazy="joined")
+
+    @property
+    def state(self) -> str:
+        return self.sent.state if self.sent is not None else states.SENT
+
+    @property
+    def sent_at(self) -> datetime | None:
+        return self.sent.sent_at if self.sent is not None else self.created_at
+
+    @property
+    def error(self) -> str | None:
+        return self.sent.last_error if self.sent is not None else None
 
 
 class RateWindow(Base):

@@ -22,13 +22,12 @@ def _theirs(contact_id: int, email: str | None):
 
 def history(contact_id: int) -> list[privacy.HistoryItem]:
     rows = db.session.execute(
-        select(DriveDelivery.kind, DriveDelivery.state, DriveDelivery.created_at, DriveDelivery.sent_at,
-               DriveDelivery.signatures, Drive.id, Drive.title)
+        select(DriveDelivery, Drive.title)
         .join(Drive, Drive.id == DriveDelivery.drive_id).where(DriveDelivery.contact_id == contact_id)).all()
-    return [privacy.HistoryItem(at=r.sent_at or r.created_at, direction="sent",
-                                what=f"{KIND_LABELS.get(r.kind, r.kind)}: {r.title}", state=r.state,
-                                detail=f"{r.signatures} signature{'' if r.signatures == 1 else 's'}",
-                                endpoint="drives.detail", args={"drive_id": r.id}) for r in rows]
+    return [privacy.HistoryItem(at=d.sent_at or d.created_at, direction="sent",
+                                what=f"{KIND_LABELS.get(d.kind, d.kind)}: {title}", state=d.state,
+                                detail=f"{d.signatures} signature{'' if d.signatures == 1 else 's'}",
+                                endpoint="drives.detail", args={"drive_id": d.drive_id}) for d, title in rows]
 
 
 def collect(contact_id: int, email: str | None) -> dict:
@@ -45,7 +44,7 @@ def collect(contact_id: int, email: str | None) -> dict:
 def erase(contact_id: int, email: str | None) -> None:
     """Keep the delivery rows (a drive's counts stay right), with nothing that points back to the person."""
     db.session.execute(update(DriveDelivery).where(_theirs(contact_id, email))
-                       .values(contact_id=None, email=None, message_id=None, error=None),
+                       .values(contact_id=None, email=None),
                        execution_options={"synchronize_session": False})
 
 

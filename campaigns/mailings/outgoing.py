@@ -85,12 +85,14 @@ def deliver_one(message_id: int) -> str:
         return _state(message_id)
     c = claimed[0]
     sealed = db.session.execute(select(Message.sealed).where(Message.id == c.id)).scalar()
-    envelope = stored.loads(sealed)
-    session = mail.open_session(cfg)
-    try:
-        outcome = session.send_many([envelope], deadline=time.monotonic() + max(1.0, lease / 2))[0]
-    finally:
-        session.close()
+    if sealed is None:  # a message from before the ledger kept envelopes, or one erased on request
+        outcome = mail.Outcome(mail.REJECTED, reason="nothing to send: the message's content was not kept")
+    else:
+        session = mail.open_session(cfg)
+        try:
+            outcome = session.send_many([stored.loads(sealed)], deadline=time.monotonic() + max(1.0, lease / 2))[0]
+        finally:
+            session.close()
     state, hold = ledger.outcome_state(outcome, c.attempts, utcnow(), cfg["MAILING_QUARANTINE_SECONDS"],
                                        retry_base=cfg["MAILING_RETRY_SECONDS"], evidence=mail.has_evidence(cfg))
     ledger.write_results([ledger.Result(c.id, c.attempts, state, outcome.provider_id, outcome.reason, hold)], utcnow())

@@ -1,10 +1,14 @@
-"""What mailings hold about one contact: the messages sent to them, for their page, their data export
-and their erasure (registered with `contacts.privacy`)."""
+"""What the outgoing ledger holds about one contact: every message sent to them (a mailing's, or a
+single one: a reminder, a drive's letter...), for their page, their data export and their erasure
+(registered with `contacts.privacy`)."""
 from __future__ import annotations
 
 from sqlalchemy import String, or_, select, update
 
 from campaigns.mailings.models import Mailing, Message
+
+KIND_LABELS = {"test": "Test copy", "chase": "Reminder", "drive_letter": "Letter drive delivery",
+               "confirmation": "Signature confirmation", "invitation": "Invitation"}
 from contacts import privacy
 from core.db import db
 
@@ -18,9 +22,10 @@ def theirs(contact_id: int, email: str | None):
 def history(contact_id: int) -> list[privacy.HistoryItem]:
     rows = db.session.execute(
         select(Message.id, Message.state, Message.queued_at, Message.sent_at, Message.provider_seen_at,
-               Mailing.id.label("mailing_id"), Mailing.name)
-        .join(Mailing, Mailing.id == Message.mailing_id).where(Message.contact_id == contact_id)).all()
-    return [privacy.HistoryItem(at=r.sent_at or r.queued_at, direction="sent", what=r.name, state=r.state,
+               Message.kind, Mailing.id.label("mailing_id"), Mailing.name)
+        .outerjoin(Mailing, Mailing.id == Message.mailing_id).where(Message.contact_id == contact_id)).all()
+    return [privacy.HistoryItem(at=r.sent_at or r.queued_at, direction="sent",
+                                what=r.name or KIND_LABELS.get(r.kind, r.kind), state=r.state,
                                 detail=f"last news from the provider {r.provider_seen_at:%Y-%m-%d %H:%M} UTC"
                                 if r.provider_seen_at else "", endpoint="responses.message",
                                 args={"message_id": r.id}) for r in rows]
@@ -28,11 +33,12 @@ def history(contact_id: int) -> list[privacy.HistoryItem]:
 
 def collect(contact_id: int, email: str | None) -> dict:
     rows = db.session.execute(
-        select(Message, Mailing.name).join(Mailing, Mailing.id == Message.mailing_id)
+        select(Message, Mailing.name).outerjoin(Mailing, Mailing.id == Message.mailing_id)
         .where(theirs(contact_id, email)).order_by(Message.queued_at, Message.id)).all()
     stamp = lambda value: value.isoformat() if value else None  # noqa: E731
     return {"messages": [
-        {"id": m.id, "mailing_id": m.mailing_id, "mailing": name, "email": m.email, "language": m.language,
+        {"id": m.id, "kind": m.kind, "mailing_id": m.mailing_id, "mailing": name, "email": m.email,
+         "language": m.language,
          "state": m.state, "queued_at": stamp(m.queued_at), "sent_at": stamp(m.sent_at),
          "provider_seen_at": stamp(m.provider_seen_at), "last_error": m.last_error} for m, name in rows]}
 
@@ -49,7 +55,7 @@ def erase(contact_id: int, email: str | None) -> None:
     db.session.execute(
         update(Message).where(Message.id.in_(ids)).values(
             email="erased-" + Message.id.cast(String) + "@erased.invalid", contact_id=None, language=None,
-            provider_message_id=None, message_id_header=None, last_error=None),
+            provider_message_id=None, message_id_header=None, last_error=None, sealed=None),
         execution_options={"synchronize_session": False})
 
 

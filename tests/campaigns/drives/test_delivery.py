@@ -219,11 +219,15 @@ def test_a_targets_deliveries_are_in_their_history_export_and_erased_with_them(a
         ("compiled", "envoy@embassy.example", 3)]
     client.post(f"/contacts/{envoy}/erase", data={"csrf_token": csrf_token(client, f"/contacts/{envoy}")})
     with app.app_context():
-        rows = db.session.execute(select(DriveDelivery.email, DriveDelivery.contact_id, DriveDelivery.message_id)
-                                  .order_by(DriveDelivery.id)).all()
-    # The drive still counts two deliveries; nothing of the erased envoy is left in them.
-    assert len(rows) == 2 and "envoy@embassy.example" not in [r[0] for r in rows]
-    assert rows[0] == (None, None, None) and rows[1][0] == "posol@embassy.example"
+        from campaigns.mailings.models import Message
+
+        rows = db.session.execute(select(DriveDelivery.email, DriveDelivery.contact_id, Message.email,
+                                         Message.message_id_header, Message.sealed)
+                                  .join(Message, Message.id == DriveDelivery.sent_id).order_by(DriveDelivery.id)).all()
+    # The drive still counts two deliveries; nothing of the erased envoy is left in them or in the ledger.
+    assert len(rows) == 2 and "envoy@embassy.example" not in [r[0] for r in rows] + [r[2] for r in rows]
+    assert rows[0][:2] == (None, None) and rows[0][2].endswith("@erased.invalid") and rows[0][3:] == (None, None)
+    assert rows[1][0] == "posol@embassy.example"
 
 
 def test_through_sendgrid_the_letter_travels_as_an_attachment_of_one_recipient_each(app, client, runner):
