@@ -18,6 +18,7 @@ from sqlalchemy import func, select, update
 
 from campaigns.drives.drives import get_drive, targets
 from campaigns.drives.i18n import country_names, words
+from campaigns.drives.identity import drive_sender
 from campaigns.drives.models import LANGUAGES, Drive, DriveDelivery, Signature, counted_clause
 from campaigns.drives.pdf import Compiled, render_pdf
 from campaigns.drives.sending import send_with_attachment
@@ -68,7 +69,7 @@ def compile_for(drive: Drive, rows: list, language: str, total: int, digest: boo
 
 
 def deliver_drive(drive_id: int) -> Report:
-    from core.mail import SENT, Envelope, default_sender, new_message_id
+    from core.mail import SENT, Envelope, new_message_id
 
     drive = get_drive(drive_id)
     batch = _close_batch(drive.id)
@@ -80,7 +81,7 @@ def deliver_drive(drive_id: int) -> Report:
         DriveDelivery.kind.in_(("compiled", "digest"))).group_by(DriveDelivery.contact_id)).all())
     unsettled = set(db.session.execute(select(DriveDelivery.contact_id).where(
         DriveDelivery.drive_id == drive.id, DriveDelivery.state == "sending")).scalars())
-    sender = current_app.config.get("MAIL_FROM") or default_sender(current_app.config)
+    from_name, sender, reply_to = drive_sender(drive)
     rows_since: dict[int, list] = {}
     sent = failed = skipped = 0
     for contact in contacts:
@@ -108,7 +109,7 @@ def deliver_drive(drive_id: int) -> Report:
         subject = f"{doc.heading}: {doc.title}" if digest else doc.title
         text = words(language)["delivery_body"].format(summary=doc.summary, title=doc.title, body=doc.body)
         envelope = Envelope(to=contact.email, subject=subject, text=text, html=None, from_email=sender,
-                            message_id=new_message_id(sender))
+                            from_name=from_name, reply_to=reply_to, message_id=new_message_id(sender))
         outcome = send_with_attachment(envelope, f"{drive.slug}-{batch}.pdf", render_pdf(doc))
         record.message_id = outcome.provider_id or envelope.message_id
         if outcome.kind == SENT:

@@ -10,7 +10,8 @@ here, once, so the mailing ledger only decides what each kind means for a messag
   ambiguous  maybe accepted (5xx, timeout after the request went out): never resend blindly
   auth       the provider refused our credentials (401/403): stop and tell a person
 
-`send_one(to, subject, text, html)` sends a single transactional mail (invitations, confirmations).
+`send_one(to, subject, text, html)` sends a single transactional mail (invitations, confirmations);
+`send_envelope(envelope)` sends one envelope its caller built (a mailing's test copy).
 Bodies and keys are never logged.
 """
 from __future__ import annotations
@@ -171,16 +172,23 @@ def open_session(config: dict | None = None) -> Session:
 
 
 def send_one(to: str, subject: str, text: str, html: str | None = None, *, reply_to: str | None = None,
-             unsubscribe_url: str | None = None) -> Outcome:
-    """Send one transactional mail from MAIL_FROM now; raise MailError unless it was accepted."""
-    sender = current_app.config.get("MAIL_FROM") or default_sender(current_app.config)
-    envelope = Envelope(to=to, subject=subject, text=text, html=html, from_email=sender, reply_to=reply_to,
-                        message_id=new_message_id(sender), unsubscribe_url=unsubscribe_url)
+             unsubscribe_url: str | None = None, from_email: str | None = None, from_name: str = "") -> Outcome:
+    """Send one transactional mail now, from `from_email` (default MAIL_FROM); raise MailError unless
+    it was accepted."""
+    sender = from_email or current_app.config.get("MAIL_FROM") or default_sender(current_app.config)
+    return send_envelope(Envelope(to=to, subject=subject, text=text, html=html, from_email=sender,
+                                  from_name=from_name, reply_to=reply_to, message_id=new_message_id(sender),
+                                  unsubscribe_url=unsubscribe_url))
+
+
+def send_envelope(envelope: Envelope) -> Outcome:
+    """Send one envelope built by the caller now; raise MailError unless it was accepted."""
     session = open_session()
     try:
         outcome = session.send_many([envelope])[0]
     finally:
         session.close()
     if outcome.kind != SENT:
-        raise MailError(f"the mail to {to} was not sent ({outcome.kind}: {outcome.reason or 'no reason given'})")
+        raise MailError(f"the mail to {envelope.to} was not sent "
+                        f"({outcome.kind}: {outcome.reason or 'no reason given'})")
     return outcome
