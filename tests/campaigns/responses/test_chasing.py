@@ -76,3 +76,23 @@ def test_a_reply_to_the_reminder_is_matched_to_the_first_message(app, client):
                     f"Message-ID: <late@x>\nIn-Reply-To: {reminder}\n", text="We will look into it.")
     with app.app_context():
         assert db.session.execute(db.select(Response.message_id)).scalar() == m["id"]
+
+
+def test_a_reminder_has_the_first_messages_reply_to_typed_or_captured(app):
+    from campaigns.mailings.models import Mailing
+    from campaigns.responses.chasing import chase, set_rule
+    from core.db import db
+
+    made = make_mailing(app, 2)
+    first, second = made["messages"]
+    with app.app_context():
+        db.session.get(Mailing, made["mailing_id"]).reply_to = "team@outreach.example"
+        db.session.commit()
+        set_rule(made["mailing_id"], 5, "A gentle reminder.")
+        chase(first["id"])
+        app.config.update(INBOUND_REPLY_DOMAIN="replies.example.org", INBOUND_WEBHOOK_SECRET="inbound-secret")
+        chase(second["id"])
+    sent = {m["To"]: m for m in outbox(app)}
+    typed, captured = sent[first["email"]], sent[second["email"]]
+    assert typed["Reply-To"] == "team@outreach.example"
+    assert captured["Reply-To"] == f"reply+{second['key']}@replies.example.org"
