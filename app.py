@@ -87,6 +87,7 @@ BLUEPRINTS = (
     "campaigns.responses",
     "campaigns.responses.webhooks",
     "campaigns.drives",
+    "campaigns.senders",
 )
 API_MODULES = (
     "accounts.api",
@@ -97,6 +98,7 @@ API_MODULES = (
     "campaigns.mailings.api",
     "campaigns.responses.api",
     "campaigns.drives.api",
+    "campaigns.senders.api",
 )
 
 
@@ -139,6 +141,7 @@ NAVIGATION = (
     ("mailings.index", "Mailings"),
     ("responses.index", "Responses"),
     ("drives.index", "Drives"),
+    ("senders.index", "Senders"),
 )
 
 

@@ -12,11 +12,12 @@ CAMPAIGN = {"type": "object", "required": ["id", "name"], "properties": {
     "starts_on": {"type": "string", "format": "date", "nullable": True},
     "ends_on": {"type": "string", "format": "date", "nullable": True},
     "state": {"type": "string", "enum": ["planned", "running", "ended"]},
+    "default_sender_id": {"type": "integer", "nullable": True},
     "case_ids": {"type": "array", "items": {"type": "integer"}},
     "template_ids": {"type": "array", "items": {"type": "integer"}}}}
 CAMPAIGN_INPUT = {"type": "object", "required": ["name"], "properties": {
     "name": {"type": "string"}, "goal": {"type": "string"}, "starts_on": {"type": "string", "format": "date"},
-    "ends_on": {"type": "string", "format": "date"}, "case_ids": {"type": "array", "items": {"type": "integer"}}}}
+    "ends_on": {"type": "string", "format": "date"}, "default_sender_id": {"type": "integer"}, "case_ids": {"type": "array", "items": {"type": "integer"}}}}
 
 
 @bp.get("/campaigns")

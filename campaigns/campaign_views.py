@@ -7,6 +7,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 
 from campaigns import bp, services
 from campaigns.cases.services import all_cases
+from campaigns.senders.services import list_senders
 from core.errors import Conflict, NotFound, ValidationError
 from core.security import access
 
@@ -36,8 +37,9 @@ def campaign_new():
             flash("Campaign created.", "success")
             return redirect(url_for("campaigns.campaign_show", campaign_id=campaign.id))
     form = request.form or {}
+    chosen = {int(i) for i in request.form.getlist("case_ids")}
     return render_template("campaigns/form.html", campaign=None, form=form, errors=errors, cases=all_cases(),
-                           chosen={int(i) for i in request.form.getlist("case_ids")}), 422 if errors else 200
+                           chosen=chosen, senders=list_senders()), 422 if errors else 200
 
 
 def _campaign_or_404(campaign_id: int):
@@ -70,6 +72,6 @@ def campaign_edit(campaign_id: int):
             return redirect(url_for("campaigns.campaign_show", campaign_id=campaign_id))
     else:
         form = {"name": campaign.name, "goal": campaign.goal, "starts_on": campaign.starts_on or "",
-                "ends_on": campaign.ends_on or ""}
+                "ends_on": campaign.ends_on or "", "default_sender_id": str(campaign.default_sender_id or "")}
     return render_template("campaigns/form.html", campaign=campaign, form=form, errors=errors, cases=all_cases(),
-                           chosen=chosen), 422 if errors else 200
+                           chosen=chosen, senders=list_senders()), 422 if errors else 200

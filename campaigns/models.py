@@ -26,6 +26,8 @@ class Campaign(db.Model):
     goal: Mapped[str] = mapped_column(Text, default="")
     starts_on: Mapped[date | None] = mapped_column(Date, index=True)
     ends_on: Mapped[date | None] = mapped_column(Date, index=True)
+    default_sender_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sender_identities.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -44,3 +46,4 @@ class Campaign(db.Model):
 
 from campaigns.appeals import models as _appeals  # noqa: E402,F401 - mapped together
 from campaigns.cases import models as _cases  # noqa: E402,F401
+from campaigns.senders import models as _senders  # noqa: E402,F401

@@ -30,7 +30,11 @@ def _fields(data: dict) -> dict:
     cases = list(db.session.execute(select(Case).where(Case.id.in_(ids))).scalars()) if ids else []
     if len(cases) != len(ids):
         raise ValidationError("case_ids", f"no case with id {sorted(set(ids) - {c.id for c in cases})[0]}")
-    return {"name": name, "goal": goal, "starts_on": starts_on, "ends_on": ends_on, "cases": cases}
+    from campaigns.senders.services import find_sender
+
+    sender = find_sender(data.get("default_sender_id"), "default_sender_id")
+    return {"name": name, "goal": goal, "starts_on": starts_on, "ends_on": ends_on, "cases": cases,
+            "default_sender_id": sender.id if sender else None}
 
 
 def _commit(campaign: Campaign) -> Campaign:
@@ -71,5 +75,5 @@ def campaign_data(campaign: Campaign, today: date | None = None) -> dict:
     return {"id": campaign.id, "name": campaign.name, "goal": campaign.goal,
             "starts_on": campaign.starts_on.isoformat() if campaign.starts_on else None,
             "ends_on": campaign.ends_on.isoformat() if campaign.ends_on else None,
-            "state": campaign.state(today or date.today()),
+            "state": campaign.state(today or date.today()), "default_sender_id": campaign.default_sender_id,
             "case_ids": [c.id for c in campaign.cases], "template_ids": [t.id for t in campaign.templates]}

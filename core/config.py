@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from pathlib import Path
 
@@ -63,6 +64,7 @@ def from_environment(instance: Path, env: dict[str, str] | None = None) -> dict:
     require_2fa = env.get("REQUIRE_2FA", "admins")
     if require_2fa not in TWO_FACTOR_POLICIES:
         raise ConfigError(f"REQUIRE_2FA must be one of {', '.join(TWO_FACTOR_POLICIES)}, not {require_2fa!r}")
+    reply_domain = _reply_domain(env)
     try:
         encryption_key, lookup_key = keys_from_environment(env, instance)
     except KeyConfigError as exc:
@@ -76,6 +78,7 @@ def from_environment(instance: Path, env: dict[str, str] | None = None) -> dict:
         "SENDGRID_API_HOST": env.get("SENDGRID_API_HOST", "https://api.sendgrid.com"),
         "SENDGRID_WEBHOOK_PUBLIC_KEY": env.get("SENDGRID_WEBHOOK_PUBLIC_KEY") or None,
         "INBOUND_WEBHOOK_SECRET": env.get("INBOUND_WEBHOOK_SECRET") or None,
+        "INBOUND_REPLY_DOMAIN": reply_domain,
         "INBOUND_KEEP_ATTACHMENTS": env.get("INBOUND_KEEP_ATTACHMENTS", "").lower() in ("1", "true", "yes"),
         "SMTP_URL": env.get("SMTP_URL") or None,
         **{name: _positive_float(env, name, default) for name, default in SMTP_TIMEOUTS.items()},
@@ -92,6 +95,22 @@ def from_environment(instance: Path, env: dict[str, str] | None = None) -> dict:
         "TRUSTED_PROXIES": _positive_int(env, "TRUSTED_PROXIES", 0, allow_zero=True),
         "DRIVE_UNCONFIRMED_DAYS": _positive_int(env, "DRIVE_UNCONFIRMED_DAYS", 7),
     }
+
+
+_DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+
+
+def _reply_domain(env: dict[str, str]) -> str | None:
+    """The domain whose mail reaches the app (Inbound Parse): set, replies are captured there."""
+    domain = (env.get("INBOUND_REPLY_DOMAIN") or "").strip().lower() or None
+    if domain is None:
+        return None
+    if not _DOMAIN.match(domain):
+        raise ConfigError(f"INBOUND_REPLY_DOMAIN must be a domain name such as replies.example.org, not {domain!r}")
+    if not env.get("INBOUND_WEBHOOK_SECRET"):
+        raise ConfigError("INBOUND_REPLY_DOMAIN needs INBOUND_WEBHOOK_SECRET: without the inbound webhook, "
+                          "replies sent to that domain would reach nobody")
+    return domain
 
 
 def _positive_int(env: dict[str, str], name: str, default: int, allow_zero: bool = False) -> int:

@@ -34,8 +34,9 @@ def _resolve(path: str):
 
 
 def enqueue(path: str, *args: Any, queue: str = "default", job_id: str | None = None,
-            at_front: bool = False, delay_seconds: float | None = None) -> str | None:
-    """Run `path(*args)` in the background (or now, in-process, without Redis)."""
+            at_front: bool = False, delay_seconds: float | None = None, timeout: float | None = None) -> str | None:
+    """Run `path(*args)` in the background (or now, in-process, without Redis). `timeout`: seconds after
+    which rq stops the job (rq's default is 180)."""
     if not current_app.config.get("REDIS_URL"):
         _resolve(path)(*args)
         return None
@@ -45,6 +46,8 @@ def enqueue(path: str, *args: Any, queue: str = "default", job_id: str | None = 
 
     q = Queue(queue, connection=redis_connection(), serializer="rq.serializers.JSONSerializer")
     kwargs = dict(job_id=job_id, at_front=at_front, result_ttl=600, failure_ttl=86400)
+    if timeout:
+        kwargs["job_timeout"] = int(timeout) + 1
     if delay_seconds:
         job = q.enqueue_in(timedelta(seconds=delay_seconds), run_job, path, list(args), **kwargs)
     else:

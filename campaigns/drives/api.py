@@ -16,7 +16,8 @@ DRIVE_SCHEMA = {
                    "goal": {"type": "integer"}, "signatures": {"type": "integer"}, "status": {"type": "string"},
                    "delivery": {"type": "string"}, "deadline": {"type": "string", "nullable": True},
                    "languages": {"type": "array", "items": {"type": "string"}},
-                   "audience": {"type": "object"}, "url": {"type": "string"}}}
+                   "audience": {"type": "object"}, "sender_id": {"type": "integer", "nullable": True},
+                   "url": {"type": "string"}}}
 CREATE_SCHEMA = {
     "type": "object", "required": ["slug", "title", "letter", "goal"],
     "properties": {"slug": {"type": "string"}, "title": {"type": "string"},
@@ -29,7 +30,8 @@ CREATE_SCHEMA = {
                        "tags": {"type": "array", "items": {"type": "string"}}, "segment_id": {"type": "integer"},
                        "emails": {"type": "array", "items": {"type": "string"}}}},
                    "case_ids": {"type": "array", "items": {"type": "integer"}},
-                   "digest_days": {"type": "integer", "minimum": 1}}}
+                   "digest_days": {"type": "integer", "minimum": 1},
+                   "sender_id": {"type": "integer", "description": "the sender identity; none: MAIL_FROM"}}}
 SIGNATURE_SCHEMA = {
     "type": "object", "properties": {
         "id": {"type": "integer"}, "name": {"type": "string"}, "city": {"type": "string"},
@@ -43,6 +45,7 @@ def drive_json(drive: Drive, count: int) -> dict:
             "deadline": drive.deadline.isoformat() if drive.deadline else None,
             "languages": [letter.language for letter in drive.letters],
             "audience": {"tags": list(drive.audience_tags or []), "segment_id": drive.segment_id},
+            "sender_id": drive.sender_id,
             "url": url_for("drives.public_page", slug=drive.slug)}
 
 

@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 
 from campaigns.drives.drives import get_drive, targets
 from campaigns.drives.i18n import country_names, words
+from campaigns.drives.identity import drive_sender
 from campaigns.drives.models import LANGUAGES, Drive, DriveDelivery, Signature, counted_clause
 from campaigns.drives.pdf import Compiled, render_pdf
 from campaigns.drives.signing import target_name
@@ -74,7 +75,7 @@ def compile_for(drive: Drive, rows: list, language: str, total: int, digest: boo
                     named=named, note=w["unnamed"].format(n=unnamed) if unnamed else "", summary=summary)
 
 
-def _delivered_batches(drive_id: int) -> dict[int, int]:
+def delivered_batches(drive_id: int) -> dict[int, int]:
     """Per target, the last batch whose letter or digest the provider took."""
     return dict(db.session.execute(
         select(DriveDelivery.contact_id, func.max(DriveDelivery.batch))
@@ -83,7 +84,7 @@ def _delivered_batches(drive_id: int) -> dict[int, int]:
         .group_by(DriveDelivery.contact_id)).all())
 
 
-def _still_open(drive_id: int) -> set[int]:
+def still_open(drive_id: int) -> set[int]:
     """Targets with a delivery the ledger has not settled: mailing them again could reach them twice."""
     return set(db.session.execute(
         select(DriveDelivery.contact_id).join(Message, Message.id == DriveDelivery.sent_id)
@@ -91,16 +92,16 @@ def _still_open(drive_id: int) -> set[int]:
 
 
 def deliver_drive(drive_id: int) -> Report:
-    from core.mail import Attachment, Envelope, default_sender, new_message_id
+    from core.mail import Attachment, Envelope, new_message_id
 
     drive = get_drive(drive_id)
     batch = _close_batch(drive.id)
     if batch == 0:
         return Report()
     contacts = targets(drive)
-    last = _delivered_batches(drive.id)
-    unsettled = _still_open(drive.id)
-    sender = current_app.config.get("MAIL_FROM") or default_sender(current_app.config)
+    last = delivered_batches(drive.id)
+    unsettled = still_open(drive.id)
+    from_name, sender, reply_to = drive_sender(drive)
     rows_since: dict[int, list] = {}
     written: list[int] = []
     skipped = 0
@@ -125,7 +126,8 @@ def deliver_drive(drive_id: int) -> Report:
         text = words(language)["delivery_body"].format(summary=doc.summary, title=doc.title, body=doc.body)
         pdf = Attachment(f"{drive.slug}-{batch}.pdf", render_pdf(doc), "application/pdf")
         envelope = Envelope(to=contact.email, subject=subject, text=text, html=None, from_email=sender,
-                            message_id=new_message_id(sender), attachments=(pdf,))
+                            from_name=from_name, reply_to=reply_to, message_id=new_message_id(sender),
+                            attachments=(pdf,))
         sent_id = _write(drive, batch, contact, envelope, language,
                          dict(kind="digest" if digest else "compiled", signatures=len(rows), named=len(doc.named)))
         if sent_id is None:

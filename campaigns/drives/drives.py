@@ -33,6 +33,7 @@ class DriveInput:
     target_emails: tuple[str, ...] = ()
     case_ids: tuple[int, ...] = ()
     digest_days: int = 7
+    sender_id: int | None = None  # the identity its mail goes out under (None: MAIL_FROM)
 
 
 def _int(value, field: str, minimum: int = 0) -> int:
@@ -86,7 +87,15 @@ def parse_drive(data: dict) -> DriveInput:
         segment_id=_int(segment, "audience.segment_id", 1) if segment not in (None, "") else None,
         target_emails=tuple(sorted({str(e).strip().lower() for e in emails if str(e).strip()})),
         case_ids=tuple(sorted({_int(c, "case_ids", 1) for c in data.get("case_ids") or ()})),
-        digest_days=_int(data.get("digest_days") or 7, "digest_days", 1))
+        digest_days=_int(data.get("digest_days") or 7, "digest_days", 1),
+        sender_id=_sender_id(data.get("sender_id")))
+
+
+def _sender_id(value) -> int | None:
+    from campaigns.senders.services import find_sender
+
+    identity = find_sender(value)
+    return identity.id if identity else None
 
 
 def _letters(data: dict, language: str, title: str) -> tuple[tuple[str, str, str], ...]:
@@ -125,7 +134,7 @@ def save_drive(data: DriveInput, drive_id: int | None = None) -> Drive:
     drive.slug, drive.title, drive.goal = data.slug, data.title, data.goal
     drive.default_language, drive.deadline, drive.status = data.default_language, data.deadline, data.status
     drive.delivery, drive.audience_tags, drive.segment_id = data.delivery, list(data.audience_tags), data.segment_id
-    drive.digest_days = data.digest_days
+    drive.digest_days, drive.sender_id = data.digest_days, data.sender_id
     existing = {letter.language: letter for letter in drive.letters}
     wanted = {lang for lang, _, _ in data.letters}
     for lang, title, body in data.letters:

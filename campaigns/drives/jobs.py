@@ -5,6 +5,7 @@ from flask import current_app
 
 from campaigns.drives import signatures
 from campaigns.drives.i18n import words
+from campaigns.drives.identity import drive_sender
 from campaigns.drives.models import Drive
 from core.db import db
 
@@ -22,8 +23,10 @@ def send_confirmation(signature_id: int) -> bool:
     letter = drive.letter(signature.language)
     title = letter.title if letter else drive.title
     link = f"{current_app.config['PUBLIC_BASE_URL']}/drives/{drive.slug}/confirm/{token}?lang={signature.language}"
+    from_name, from_email, reply_to = drive_sender(drive)
     envelope = mail.transactional(signature.email, w["mail_subject"].format(title=title),
-                                  w["mail_body"].format(title=title, link=link))
+                                  w["mail_body"].format(title=title, link=link), from_email=from_email,
+                                  from_name=from_name, reply_to=reply_to)
     state = mail.deliver(envelope, "confirmation")
     if state == "failed":  # the signer can sign again to get a new link
         current_app.logger.warning("drives: confirmation mail for signature %s was refused", signature_id)

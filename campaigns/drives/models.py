@@ -13,6 +13,7 @@ from sqlalchemy import (JSON, Boolean, CheckConstraint, Date, ForeignKey, Index,
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 import campaigns.cases.models  # noqa: F401  (drive_cases refers to cases)
+import campaigns.senders.models  # noqa: F401  (a drive sends under an identity)
 import contacts.models  # noqa: F401  (targets refer to contacts and segments)
 from campaigns.mailings.models import Message
 from core.crypto import EncryptedText
@@ -50,6 +51,9 @@ class Drive(Base):
     audience_tags: Mapped[list] = mapped_column(JSON, default=list)
     segment_id: Mapped[int | None] = mapped_column(ForeignKey("segments.id", ondelete="SET NULL"), index=True)
     digest_days: Mapped[int] = mapped_column(Integer, default=7)
+    # Deliveries and confirmation mails go out under this identity (None: MAIL_FROM).
+    sender_id: Mapped[int | None] = mapped_column(ForeignKey("sender_identities.id", ondelete="RESTRICT"),
+                                                  index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(timezone=True), default=utcnow, onupdate=utcnow)
 

@@ -31,7 +31,7 @@ def _form_data(form) -> dict:
                     for lang in LANGUAGES},
         "audience": {"tags": form.get("tags", ""), "segment_id": form.get("segment_id", ""),
                      "emails": form.get("target_emails", "")},
-        "case_ids": form.getlist("case_ids"),
+        "case_ids": form.getlist("case_ids"), "sender_id": form.get("sender_id", ""),
     }
 
 
@@ -40,17 +40,18 @@ def _values_of(drive) -> dict:
               "deadline": drive.deadline.isoformat() if drive.deadline else "", "status": drive.status,
               "delivery": drive.delivery, "digest_days": drive.digest_days, "tags": ", ".join(drive.audience_tags),
               "segment_id": drive.segment_id or "", "target_emails": "\n".join(drives.target_emails(drive.id)),
-              "case_ids": [str(c) for c in drives.case_ids(drive.id)]}
+              "case_ids": [str(c) for c in drives.case_ids(drive.id)], "sender_id": drive.sender_id or ""}
     for letter in drive.letters:
         values[f"title_{letter.language}"], values[f"letter_{letter.language}"] = letter.title, letter.body
     return values
 
 
 def _render_form(values: dict, errors: dict, drive=None, status: int = 200):
+    from campaigns.senders.services import list_senders
     from contacts.segments import list_segments
 
     return render_template("drives/form.html", values=values, errors=errors, drive=drive, languages=LANGUAGES,
-                           modes=DELIVERY_MODES, cases=cases.choices(),
+                           modes=DELIVERY_MODES, cases=cases.choices(), senders=list_senders(),
                            segments=[s for s, _ in list_segments()]), status
 
 
@@ -146,12 +147,22 @@ def export(drive_id: int):
         "Content-Disposition": f'attachment; filename="{drive.slug}-signatures.csv"'})
 
 
-@bp.post(f"{PREFIX}/<int:drive_id>/deliver")
+@bp.route(f"{PREFIX}/<int:drive_id>/deliver", methods=["GET", "POST"])
 @access("campaigner")
 def deliver(drive_id: int):
+    """GET: who this would mail, and the button; POST (with `confirm`): start the delivery."""
+    from campaigns.drives.identity import drive_sender
+    from campaigns.drives.preview import due_targets
+
     drive = _drive(drive_id)
+    if request.method == "GET" and drive.delivery == "compiled":
+        return render_template("drives/deliver.html", drive=drive, due=due_targets(drive),
+                               sender=drive_sender(drive))
     if drive.delivery != "compiled":
         flash("This drive is delivered from supporters' own mail.", "error")
+    elif not request.form.get("confirm"):
+        flash("Nothing was sent: confirm on this page, which says who gets the letter.", "error")
+        return redirect(url_for("drives.deliver", drive_id=drive.id))
     else:
         enqueue("campaigns.drives.jobs.deliver", drive.id, queue="mail")
         flash("Delivery started: each target receives the letter with the signatures it has not had yet.",

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import g, jsonify
 
 from campaigns.mailings import services
+from campaigns.senders.services import default_sender_for
 from core.api import bp, documented, json_body, whole_number
 from core.errors import ValidationError
 from core.security import access
@@ -28,6 +29,7 @@ CREATE = {"type": "object", "required": ["name", "template_id", "audience"], "pr
                                                   "segment_id": {"type": "integer"},
                                                   "informed_of_case": {"type": "integer"}}},
     "from_email": {"type": "string"}, "from_name": {"type": "string"}, "reply_to": {"type": "string"},
+    "sender_id": {"type": "integer"},
     "tracking": {"type": "boolean"}, "rate_per_minute": {"type": "integer"}}}
 
 
@@ -45,9 +47,12 @@ def mailing_create():
     if data.get("case_id") is not None:
         case_ids.insert(0, whole_number(data, "case_id"))
     user = g.api_user
+    from_email = data.get("from_email") or ""
+    if not from_email and data.get("sender_id") is None and default_sender_for(data.get("campaign_id")) is None:
+        from_email = current_app.config.get("MAIL_FROM") or user.email
     mailing = services.create_mailing(services.MailingInput(
         name=str(data.get("name") or ""), template_id=whole_number(data, "template_id"),
-        from_email=data.get("from_email") or current_app.config.get("MAIL_FROM") or user.email,
+        sender_id=whole_number(data, "sender_id"), from_email=from_email,
         from_name=str(data.get("from_name") or ""), reply_to=data.get("reply_to"), case_ids=tuple(case_ids),
         campaign_id=whole_number(data, "campaign_id"),
         audience={"tags": list(audience.get("tags") or []), "segment_id": whole_number(audience, "segment_id"),

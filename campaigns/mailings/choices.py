@@ -1,4 +1,4 @@
-"""What the compose form offers (templates, cases, campaigns, segments) and the list page's counts."""
+"""What the compose form offers (templates, cases, campaigns, segments, senders) and the list page's counts."""
 from __future__ import annotations
 
 from sqlalchemy import func, select
@@ -20,10 +20,16 @@ def _options(module: str, name: str, label: str) -> list[tuple[int, str]]:
 
 
 def choices() -> dict:
+    from campaigns.models import Campaign
+    from campaigns.senders.services import list_senders
+
     return {"templates": _options("campaigns.appeals.models", "AppealTemplate", "name"),
             "cases": _options("campaigns.cases.models", "Case", "name"),
             "campaigns": _options("campaigns.models", "Campaign", "name"),
-            "segments": _options("contacts.models", "Segment", "name")}
+            "segments": _options("contacts.models", "Segment", "name"),
+            "senders": list_senders(),
+            "campaign_senders": dict(db.session.execute(select(Campaign.id, Campaign.default_sender_id)
+                                                        .where(Campaign.default_sender_id.is_not(None))).all())}
 
 
 def counts_for(mailing_ids: list[int]) -> dict[int, dict]:

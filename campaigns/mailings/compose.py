@@ -1,5 +1,6 @@
 """From a claimed message to an Envelope: the template compiled once per language and job, rendered
-per recipient, with the headers every copy carries (Message-ID, List-Unsubscribe, reply address).
+per recipient, with the headers every copy carries (Message-ID, List-Unsubscribe, Reply-To as
+`campaigns.senders.addresses.reply_address` decides).
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from sqlalchemy import select
 
 from campaigns.mailings import ledger
 from campaigns.mailings.models import Mailing
+from campaigns.senders.addresses import reply_address, unsubscribe_address
 from contacts.models import Contact, Organisation
 from core import mail
 from core.db import db
@@ -117,17 +119,17 @@ class Composer:
         self.cache: dict = {}
         self.shared = shared_context(mailing)
         self.base = config["PUBLIC_BASE_URL"]
-        self.domain = mail.domain_of(mailing.reply_to or mailing.from_email)
+        self.config = config
 
     def envelope(self, key: str, email: str, contact: dict, message_id: str | None = None) -> mail.Envelope:
         rendered = render(self.mailing, contact, self.cache, self.shared)
         m = self.mailing
         return mail.Envelope(
             to=email, subject=rendered.subject, text=rendered.text, html=rendered.html,
-            from_email=m.from_email, from_name=m.from_name, reply_to=f"reply+{key}@{self.domain}",
+            from_email=m.from_email, from_name=m.from_name, reply_to=reply_address(m, key, self.config),
             key=key, message_id=message_id or mail.new_message_id(m.from_email, key),
             unsubscribe_url=f"{self.base}/unsubscribe/{unsubscribe_token(key)}",
-            unsubscribe_mailto=f"unsubscribe+{key}@{self.domain}", tracking=m.tracking)
+            unsubscribe_mailto=unsubscribe_address(key, self.config), tracking=m.tracking)
 
     def envelopes(self, claimed: list[ledger.Claimed]):
         """(unused, results of messages that cannot be rendered, [(claimed, envelope, content hash)])."""

@@ -144,6 +144,14 @@ def deliver_batch(mailing_id: int, message_ids: list[int]) -> dict:
     return tally
 
 
+def lease_times(cfg) -> tuple[float, float]:
+    """(how long after a claim its sends may start, how long the claim holds). The lease adds the
+    backend's longest single send (an SMTP relay may take its 10 minutes to answer) to the window, so no
+    send is still in flight when the pump settles the claim as stopped."""
+    window = max(1.0, cfg["MAILING_LEASE_SECONDS"] * 0.75)
+    return window, cfg["MAILING_LEASE_SECONDS"] + mail.longest_send(cfg)
+
+
 def _count(tally: dict[str, int], results: list) -> set[int]:
     """Add a chunk's results to the job's tally; the ids that went back to queued (to try again)."""
     for r in results:
@@ -156,14 +164,12 @@ def _prepare_chunk(mailing_id, pending, want, composer) -> _Chunk | None:
     their headers. None when none of them could be claimed."""
     cfg = current_app.config
     now = utcnow()
-    lease = cfg["MAILING_LEASE_SECONDS"]
+    window, lease = lease_times(cfg)
     claimed = ledger.claim(mailing_id, pending, want, now + timedelta(seconds=lease), now)
     db.session.commit()  # the claim is durable before the provider hears of any message in it
     if not claimed:
         return None
-    # Stop starting requests well before the lease ends, so none is in flight when the pump settles it.
-    margin = cfg["SENDGRID_CONNECT_TIMEOUT"] + cfg["SENDGRID_READ_TIMEOUT"] + lease / 4
-    deadline = time.monotonic() + max(1.0, lease - margin)
+    deadline = time.monotonic() + window
     envelopes, results, sendable = composer.envelopes(claimed)
     ledger.record_headers([{"b_id": c.id, "b_mid": e.message_id, "b_hash": h} for c, e, h in sendable])
     db.session.commit()
@@ -248,7 +254,7 @@ def _dispatch_once(mailing_id: int) -> int:
                            .values(dispatched_at=now))
     db.session.commit()  # commit, then enqueue
     for batch in batches:
-        enqueue(DELIVER, mailing_id, batch, queue="mail")
+        enqueue(DELIVER, mailing_id, batch, queue="mail", timeout=cfg["MAILING_JOB_SECONDS"] + lease_times(cfg)[1] + 30)
     return len(ids)
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import (JSON, Boolean, CheckConstraint, ForeignKey, Index, Integ
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.crypto import EncryptedText
+import campaigns.senders.models  # noqa: F401  (a mailing names the identity it was composed with)
 from core.db import Base, UTCDateTime, utcnow
 from core.mail import states
 
@@ -44,6 +45,10 @@ class Mailing(Base):
     source: Mapped[str] = mapped_column(String(20), default="audience")
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("mailings.id", ondelete="SET NULL"), index=True)
     added_since: Mapped[datetime | None] = mapped_column(UTCDateTime(timezone=True))
+    # The identity chosen when composing; from_name/from_email/reply_to are copied from it and stay the
+    # record of what was sent, whatever becomes of the identity.
+    sender_id: Mapped[int | None] = mapped_column(ForeignKey("sender_identities.id", ondelete="SET NULL"),
+                                                  index=True)
     from_name: Mapped[str] = mapped_column(String(200), default="")
     from_email: Mapped[str] = mapped_column(String(254))
     reply_to: Mapped[str | None] = mapped_column(String(254))

@@ -18,7 +18,7 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import and_, or_, select, update
 
-from campaigns.mailings import ledger
+from campaigns.mailings import jobs, ledger
 from campaigns.mailings.models import KINDS, MAILING_KIND, Message
 from core import mail
 from core.db import db, utcnow
@@ -60,7 +60,7 @@ def write_one(envelope: mail.Envelope, kind: str, ref: str | None = None, contac
 
 def start(message_id: int) -> None:
     """Hand a committed single message to a job (in-process: send it now)."""
-    enqueue(DELIVER_ONE, message_id, queue="mail")
+    enqueue(DELIVER_ONE, message_id, queue="mail", timeout=_job_timeout())
 
 
 def _with_key(envelope: mail.Envelope, key: str) -> mail.Envelope:
@@ -78,7 +78,7 @@ def deliver_one(message_id: int) -> str:
     """The job: claim the single message, send it once, write the outcome. Safe to run any number of times."""
     cfg = current_app.config
     now = utcnow()
-    lease = cfg["MAILING_LEASE_SECONDS"]
+    window, lease = jobs.lease_times(cfg)
     claimed = ledger.claim(None, [message_id], 1, now + timedelta(seconds=lease), now)
     db.session.commit()  # the claim is durable before the provider hears of the message
     if not claimed:
@@ -90,7 +90,7 @@ def deliver_one(message_id: int) -> str:
     else:
         session = mail.open_session(cfg)
         try:
-            outcome = session.send_many([stored.loads(sealed)], deadline=time.monotonic() + max(1.0, lease / 2))[0]
+            outcome = session.send_many([stored.loads(sealed)], deadline=time.monotonic() + window)[0]
         finally:
             session.close()
     state, hold = ledger.outcome_state(outcome, c.attempts, utcnow(), cfg["MAILING_QUARANTINE_SECONDS"],
@@ -99,8 +99,13 @@ def deliver_one(message_id: int) -> str:
     wipe_settled(c.id)
     db.session.commit()
     if state == states.QUEUED and cfg.get("REDIS_URL") and outcome.kind != mail.AUTH:
-        enqueue(DELIVER_ONE, c.id, queue="mail", delay_seconds=ledger.backoff(c.attempts, cfg["MAILING_RETRY_SECONDS"]))
+        enqueue(DELIVER_ONE, c.id, queue="mail", timeout=_job_timeout(),
+                delay_seconds=ledger.backoff(c.attempts, cfg["MAILING_RETRY_SECONDS"]))
     return _state(c.id)
+
+
+def _job_timeout() -> float:
+    return jobs.lease_times(current_app.config)[1] + 30
 
 
 def _state(message_id: int) -> str:
@@ -124,7 +129,7 @@ def dispatch_single() -> int:
                        .values(dispatched_at=now))
     db.session.commit()
     for message_id in ids:
-        enqueue(DELIVER_ONE, message_id, queue="mail")
+        enqueue(DELIVER_ONE, message_id, queue="mail", timeout=_job_timeout())
     return len(ids)
 
 

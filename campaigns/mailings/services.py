@@ -4,10 +4,9 @@ Plain values in, results or domain errors out: the pages, the API, the CLI and j
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from sqlalchemy import func, select, update
 
@@ -32,17 +31,34 @@ class MailingInput:
     audience: dict = field(default_factory=dict)
     tracking: bool = False
     rate_per_minute: int | None = None
+    sender_id: int | None = None  # a sender identity: its From and Reply-To replace the typed ones
+
+
+def _sender_fields(data: MailingInput) -> dict:
+    """The identity chosen, else the typed addresses, else the campaign's default identity (or the first)."""
+    from campaigns.senders.services import default_sender_for, find_sender
+
+    identity = find_sender(data.sender_id)
+    if identity is None and not (data.from_email or "").strip():
+        identity = default_sender_for(data.campaign_id)
+    if identity is not None:
+        return {"sender_id": identity.id, "from_name": identity.from_name, "from_email": identity.from_email,
+                "reply_to": identity.reply_to}
+    return {"sender_id": None, "from_name": data.from_name.strip()[:200],
+            "from_email": _email(data.from_email, "from_email"), "reply_to": _email(data.reply_to, "reply_to", False)}
 
 
 def _email(value: str | None, name: str, required: bool = True) -> str | None:
+    from contacts.validation import clean_email
+
     value = (value or "").strip()
     if not value:
         if required:
             raise ValidationError(name, "is required")
         return None
     try:
-        return validate_email(value, check_deliverability=False).normalized
-    except EmailNotValidError as exc:
+        return clean_email(value)
+    except ValueError as exc:
         raise ValidationError(name, str(exc)) from None
 
 
@@ -62,8 +78,7 @@ def create_mailing(data: MailingInput, user_id: int | None = None) -> Mailing:
     from campaigns.mailings.compose import variant_for
 
     mailing = Mailing(name=name[:200], template_id=data.template_id, case_ids=list(data.case_ids),
-                      campaign_id=data.campaign_id, audience=dict(data.audience), from_name=data.from_name.strip()[:200],
-                      from_email=_email(data.from_email, "from_email"), reply_to=_email(data.reply_to, "reply_to", False),
+                      campaign_id=data.campaign_id, audience=dict(data.audience), **_sender_fields(data),
                       tracking=bool(data.tracking), rate_per_minute=data.rate_per_minute, created_by_id=user_id)
     try:
         variant_for(mailing, None)
@@ -158,8 +173,8 @@ def follow_up(mailing_id: int, source: str, user_id: int | None = None) -> Maili
     label = {"failed_of": "failed recipients", "added_since": "contacts added since"}[source]
     child = Mailing(name=f"{parent.name} ({label})"[:200], template_id=parent.template_id, case_ids=parent.case_ids,
                     campaign_id=parent.campaign_id, audience=parent.audience, source=source, parent_id=parent.id,
-                    added_since=parent.started_at, from_name=parent.from_name, from_email=parent.from_email,
-                    reply_to=parent.reply_to, tracking=parent.tracking, rate_per_minute=parent.rate_per_minute,
+                    added_since=parent.started_at, sender_id=parent.sender_id, from_name=parent.from_name,
+                    from_email=parent.from_email, reply_to=parent.reply_to, tracking=parent.tracking, rate_per_minute=parent.rate_per_minute,
                     created_by_id=user_id)
     db.session.add(child)
     db.session.commit()
@@ -191,15 +206,29 @@ def progress(mailing_id: int) -> dict:
             "done": mailing.status in ("done", "cancelled")}
 
 
-def test_send(mailing_id: int, to: str) -> None:
-    """Send the first recipient's letter to the campaigner's own address (marked as a test)."""
+def test_envelope(mailing_id: int, to: str) -> mail.Envelope:
+    """The first recipient's envelope as the Composer builds it (From, Reply-To, headers), addressed to
+    `to` with the subject marked "[TEST] ". Its key is its own: it names no message of the ledger."""
+    import secrets
+
+    from campaigns.mailings.compose import Composer
     from campaigns.mailings.review import review_mailing
 
     mailing = get_mailing(mailing_id)
     review = review_mailing(mailing_id, samples=1)
     if not review.samples:
         raise ValidationError("audience", "nobody to render a sample for")
-    rendered = review.samples[0][1]
-    mail.deliver(mail.transactional(to, f"[TEST] {rendered.subject}", rendered.text, rendered.html), "test")
+    contact = review.samples[0][0]
+    envelope = Composer(mailing, current_app.config).envelope(f"test-{secrets.token_urlsafe(12)}",
+                                                              contact["email"], contact)
+    return replace(envelope, to=to, subject=f"[TEST] {envelope.subject}")
+
+
+def test_send(mailing_id: int, to: str) -> None:
+    """Send the first recipient's letter, From and Reply-To included, to the campaigner's own address
+    (marked as a test), through the one outgoing ledger."""
+    mailing = get_mailing(mailing_id)
+    if mail.deliver(test_envelope(mailing_id, to), "test") == states.FAILED:
+        raise mail.MailError(f"the mail server refused the test copy to {to}")
     audit.record("mailing.test_send", f"mailing:{mailing.id}")
     db.session.commit()

@@ -33,6 +33,8 @@ def _form_input(form) -> tuple[services.MailingInput, datetime | None]:
         send_at = datetime.fromisoformat(when).replace(tzinfo=timezone.utc) if when else None
     except ValueError:
         raise ValidationError("send_at", "is not a date and time") from None
+    if "sender_id" in form and not form.get("sender_id") and not (form.get("from_email") or "").strip():
+        raise ValidationError("from_email", "type the sender's address, or choose a sender above")
     rate = number("rate_per_minute")
     audience = {"tags": list(tags), "segment_id": number("segment_id")}
     if number("informed_of_case"):
@@ -40,7 +42,7 @@ def _form_input(form) -> tuple[services.MailingInput, datetime | None]:
     return services.MailingInput(
         name=form.get("name", ""), template_id=number("template_id"),
         case_ids=tuple(int(c) for c in form.getlist("case_ids") if c.isdigit()), campaign_id=number("campaign_id"),
-        audience=audience,
+        audience=audience, sender_id=number("sender_id"),
         from_name=form.get("from_name", ""), from_email=form.get("from_email", ""),
         reply_to=form.get("reply_to") or None, tracking=form.get("tracking") == "on", rate_per_minute=rate), send_at
 
@@ -64,9 +66,21 @@ def compose():
         form = request.form
     else:
         form = _case_update_form(request.args.get("case_id", ""))
+        _choose_sender(form, request.args.get("campaign_id", ""))
     informed = _informed_choice(form.get("informed_of_case", ""))
     return (render_template("mailings/compose.html", errors=errors, form=form, informed=informed, **choices()),
             422 if errors else 200)
+
+
+def _choose_sender(form: MultiDict, campaign_id: str) -> None:
+    """The identity the form starts with: the campaign's default, else the first one."""
+    from campaigns.senders.services import default_sender_for
+
+    if campaign_id.isdigit():
+        form["campaign_id"] = campaign_id
+    identity = default_sender_for(int(campaign_id) if campaign_id.isdigit() else None)
+    if identity is not None:
+        form["sender_id"] = str(identity.id)
 
 
 def _case_update_form(case_id: str) -> MultiDict:
@@ -110,7 +124,12 @@ def show(mailing_id: int):
     if mailing.status == "draft":
         from campaigns.mailings.review import review_mailing
 
-        return render_template("mailings/review.html", mailing=mailing, review=review_mailing(mailing_id))
+        from flask import current_app
+
+        from campaigns.senders.addresses import reply_route
+
+        return render_template("mailings/review.html", mailing=mailing, review=review_mailing(mailing_id),
+                               reply=reply_route(mailing, current_app.config))
     from campaigns.mailings.unknowns import held
 
     return render_template("mailings/progress.html", mailing=mailing, p=services.progress(mailing_id),
@@ -136,7 +155,11 @@ def _act(mailing_id: int, fn, done: str):
 @bp.post("/<int:mailing_id>/send")
 @access("campaigner")
 def send(mailing_id: int):
+    """Only from the review page's form, which says how many people it mails (its `confirm` field)."""
     mailing = services.get_mailing(mailing_id)
+    if not request.form.get("confirm"):
+        flash("Nothing was sent: confirm on this page, which says who gets the mailing.", "error")
+        return redirect(url_for("mailings.show", mailing_id=mailing_id))
     return _act(mailing_id, lambda: services.send_mailing(mailing_id, mailing.send_at),
                 "Scheduled." if mailing.send_at else "Sending started.")
 

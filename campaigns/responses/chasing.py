@@ -1,10 +1,11 @@
 """Chasing silent recipients: a rule per mailing proposes reminders; a campaigner sends each one.
 
-A reminder is threaded under the first message (In-Reply-To and References), keeps the first
-message's reply address, so an answer to it is matched to the original, and goes out through the one
-outgoing ledger: the reminder's ledger row and its `Chase` row are committed together before any
-provider hears of it, so it is sent exactly once. A reminder of unknown fate (the relay's answer was
-lost) is never sent again on its own: only one the provider refused may be tried again.
+A reminder is threaded under the first message (In-Reply-To and References), gets the same Reply-To
+as the first message (the capture address with its key, when replies are captured, so an answer to
+it is matched to the original), and goes out through the one outgoing ledger: the reminder's ledger
+row and its `Chase` row are committed together before any provider hears of it, so it is sent
+exactly once. A reminder of unknown fate (the relay's answer was lost) is never sent again on its
+own: only one the provider refused may be tried again.
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from sqlalchemy import exists, select
 from campaigns.mailings import outgoing
 from campaigns.mailings.models import Mailing, Message
 from campaigns.responses.models import Chase, ChaseRule, Response
+from campaigns.senders.addresses import reply_address, unsubscribe_address
 from contacts.models import Contact
 from contacts.suppression import is_suppressed, suppressed_among
 from core import mail
@@ -105,16 +107,16 @@ def _envelope(message: Message, mailing: Mailing, rule: ChaseRule) -> mail.Envel
     sent_on = message.sent_at.date().isoformat() if message.sent_at else ""
     quoted = "\n".join("> " + line for line in text.splitlines())
     body = f"{rule.body}\n\nOn {sent_on} we wrote:\n{quoted}\n" if quoted else f"{rule.body}\n"
-    domain = mail.domain_of(mailing.reply_to or mailing.from_email)
-    base = current_app.config["PUBLIC_BASE_URL"]
+    config = current_app.config
     from campaigns.mailings.compose import unsubscribe_token
 
     return mail.Envelope(
         to=message.email, subject=f"{rule.subject_prefix}{subject}"[:900], text=body, html=None,
-        from_email=mailing.from_email, from_name=mailing.from_name, reply_to=f"reply+{message.key}@{domain}",
+        from_email=mailing.from_email, from_name=mailing.from_name,
+        reply_to=reply_address(mailing, message.key, config),
         message_id=mail.new_message_id(mailing.from_email), in_reply_to=message.message_id_header,
-        unsubscribe_url=f"{base}/unsubscribe/{unsubscribe_token(message.key)}",
-        unsubscribe_mailto=f"unsubscribe+{message.key}@{domain}")
+        unsubscribe_url=f"{config['PUBLIC_BASE_URL']}/unsubscribe/{unsubscribe_token(message.key)}",
+        unsubscribe_mailto=unsubscribe_address(message.key, config))
 
 
 def chase(message_id: int, user_id: int | None = None) -> Chase:
@@ -146,6 +148,18 @@ def chase(message_id: int, user_id: int | None = None) -> Chase:
     db.session.refresh(record)
     db.session.refresh(record.sent)
     return record
+
+
+def outcome_message(chase: Chase) -> tuple[str, str]:
+    """What a campaigner is told right after asking for a reminder, and how (flash category)."""
+    if chase.state in states.ACCEPTED:
+        return "Reminder sent.", "success"
+    if chase.state == states.FAILED:
+        return f"The reminder was not sent: {chase.error}", "error"
+    if chase.state == states.UNKNOWN:
+        return (f"The mail server's answer was lost ({chase.error}): the reminder may have gone. "
+                "It will not be sent again unless you decide so.", "error")
+    return "Reminder queued: a worker sends it in a moment.", "success"
 
 
 def chases_for(mailing_id: int) -> list[tuple[Chase, str]]:

@@ -70,23 +70,42 @@ def chase_rule(mailing_id: int):
     return redirect(url_for("responses.mailing", mailing_id=mailing_id))
 
 
-@bp.post("/messages/<int:message_id>/chase")
-@access("viewer", write="campaigner")
+@bp.route("/messages/<int:message_id>/chase", methods=["GET", "POST"])
+@access("campaigner")
 def chase(message_id: int):
+    """GET: who the reminder goes to, and the button; POST (with `confirm`): send it."""
+    mailing_id = request.values.get("mailing_id", type=int)
+    if request.method == "GET" or not request.form.get("confirm"):
+        if request.method == "POST":
+            flash("Nothing was sent: confirm on this page, which says who gets the reminder.", "error")
+        return _confirm_chase(message_id, mailing_id)
     try:
         sent = chasing.chase(message_id, current_user.id)
         record("responses.chase", f"message:{message_id}", {"chase_id": sent.id, "state": sent.state})
         db.session.commit()
-        flash("Reminder sent." if sent.state == "sent" else f"The reminder was not sent: {sent.error}",
-              "success" if sent.state == "sent" else "error")
+        flash(*chasing.outcome_message(sent))
     except DomainError as exc:
         if exc.status == 404:
             abort(404)
         flash(exc.message, "error")
-    mailing_id = request.form.get("mailing_id", type=int)
     if mailing_id:
         return redirect(url_for("responses.mailing", mailing_id=mailing_id))
     return redirect(url_for("responses.message", message_id=message_id))
+
+
+def _confirm_chase(message_id: int, mailing_id: int | None):
+    from sqlalchemy import select
+
+    from campaigns.mailings.models import Message
+    from contacts.models import Contact
+
+    message = db.session.get(Message, message_id)
+    if message is None:
+        abort(404)
+    name = db.session.execute(select(Contact.name).where(Contact.id == message.contact_id)).scalar() \
+        if message.contact_id else None
+    return render_template("responses/chase.html", message=message, name=name, mailing_id=mailing_id,
+                           rule=chasing.rule_for(message.mailing_id))
 
 
 def case_title(case_id: int) -> tuple[str, bool]:

@@ -196,6 +196,13 @@ def has_evidence(config: dict | None = None) -> bool:
     return _session_class(config.get("MAIL_BACKEND", "outbox")).evidence
 
 
+def longest_send(config: dict | None = None) -> float:
+    """The longest one message can take before the configured backend gives its outcome (its timeouts
+    added up). A claim's lease covers it, so no send is still in flight when the pump settles the claim."""
+    config = config or current_app.config
+    return _session_class(config.get("MAIL_BACKEND", "outbox")).longest_send(config)
+
+
 def deliver(envelope: Envelope, kind: str, ref: str | None = None, contact_id: int | None = None) -> str:
     """Send one message outside a mailing (a test copy, a reminder, a confirmation, an invitation...).
 

@@ -11,6 +11,10 @@ from core.mail import LATE, SENT, Envelope, Outcome, SendsInline, to_mime, too_l
 class OutboxSession(SendsInline):
     evidence = False  # never ambiguous: a file is written or it is not
 
+    @staticmethod
+    def longest_send(config) -> float:
+        return 5.0
+
     def __init__(self, config: dict):
         self.directory = Path(config["OUTBOX_DIR"])
         self.directory.mkdir(parents=True, exist_ok=True)

@@ -125,6 +125,11 @@ def build_body(envelope: Envelope) -> dict:
 class SendgridSession:
     evidence = True  # signed provider events can later settle an ambiguous send
 
+    @staticmethod
+    def longest_send(config) -> float:
+        """Connecting and reading the answer, each with its own timeout."""
+        return float(config.get("SENDGRID_CONNECT_TIMEOUT", 5)) + float(config.get("SENDGRID_READ_TIMEOUT", 20))
+
     def __init__(self, config: dict):
         self.url = config.get("SENDGRID_API_HOST", "https://api.sendgrid.com").rstrip("/") + "/v3/mail/send"
         key = config.get("SENDGRID_API_KEY") or ""

@@ -62,6 +62,15 @@ class Sending:
 class SmtpSession:
     evidence = False  # no provider events: an ambiguous send can only be settled by a person
 
+    @staticmethod
+    def longest_send(config) -> float:
+        """Every phase's timeout added up: connect, MAIL and RCPT, DATA, the data, the final reply."""
+        from core.config import SMTP_TIMEOUTS
+
+        get = lambda name: float(config.get(name, SMTP_TIMEOUTS[name]))  # noqa: E731
+        return (get("SMTP_CONNECT_TIMEOUT") + 2 * get("SMTP_COMMAND_TIMEOUT") + get("SMTP_DATA_START_TIMEOUT")
+                + get("SMTP_DATA_TIMEOUT") + get("SMTP_FINAL_TIMEOUT"))
+
     def __init__(self, config: dict):
         url = config.get("SMTP_URL")
         if not url:

@@ -10,7 +10,7 @@ over (one that was still "sending" becomes an "unknown" held for a person: nobod
 went).
 
 Revision ID: 0013_one_ledger
-Revises: 0011_contact_unused_indexes
+Revises: 0012_senders
 Create Date: 2026-12-06 03:00:00
 
 """
@@ -22,7 +22,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0013_one_ledger'
-down_revision = '0011_contact_unused_indexes'
+down_revision = '0012_senders'
 branch_labels = None
 depends_on = None
 

@@ -36,10 +36,17 @@ def config(config, private_url, standin):
 def test_compose_review_send_watch_pause_and_resume(app, page, private_url, standin, tmp_path):
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         pytest.skip("the pages are the same on both databases; the ledger's tests cover PostgreSQL")
+    from campaigns.senders.services import create_sender
+    from campaigns.services import create_campaign
+
     with app.app_context():
         make_contacts(12)
         make_template()
         make_case()
+        create_sender({"label": "A general", "from_email": "info@example.net"})
+        press = create_sender({"label": "Press office", "from_name": "Campaign", "from_email": "campaigns@example.net",
+                               "reply_to": "team@example.net"}).id
+        create_campaign({"name": "Free Aigul", "default_sender_id": press})
     workers = Workers(worker_env(app.config["SQLALCHEMY_DATABASE_URI"], private_url, standin.url), tmp_path)
     workers.start(1)
     try:
@@ -50,11 +57,17 @@ def test_compose_review_send_watch_pause_and_resume(app, page, private_url, stan
         page.select_option("#template_id", label="Appeal")
         page.select_option("#case_ids", label="Aigul Example")
         page.fill("#tags", "envoys")
-        page.fill("#from_name", "Campaign")
-        page.fill("#from_email", "campaigns@example.net")
+        expect(page.locator("#sender_id")).to_have_value("1")  # no campaign yet: the first identity
+        page.select_option("#campaign_id", label="Free Aigul")  # its default identity follows
+        expect(page.locator("#sender_id")).to_have_value(str(press))
+        page.select_option("#sender_id", label="A general: <info@example.net>")
+        page.select_option("#sender_id", value=str(press))  # chosen by hand
         page.fill("#rate_per_minute", "60")
         page.click("button:has-text('Review')")
         expect(page.locator("#recipients")).to_have_text("12")
+        expect(page.locator("#from")).to_have_text("Campaign <campaigns@example.net>")
+        expect(page.locator("#reply-to")).to_contain_text("team@example.net")
+        expect(page.locator("#send-confirm")).to_contain_text("This will mail 12 people")
         expect(page.locator("article.sample")).to_have_count(3)
         page.on("dialog", lambda dialog: dialog.accept())
         page.click("#send")

@@ -190,8 +190,14 @@ def test_campaigners_start_a_delivery_from_the_drive_page(app, client, auth):
     from tests.conftest import csrf_token
 
     page = client.get("/campaign-drives/1").get_data(as_text=True)
-    assert "Deliver to targets" in page
-    response = client.post("/campaign-drives/1/deliver", data={"csrf_token": csrf_token(client, "/campaign-drives/1")})
+    assert "Deliver to targets" in page and 'href="/campaign-drives/1/deliver"' in page
+    confirm = client.get("/campaign-drives/1/deliver").get_data(as_text=True)
+    assert "This will mail 1 person" in confirm and "envoy@embassy.example" in confirm
+    token = csrf_token(client, "/campaign-drives/1/deliver")
+    refused = client.post("/campaign-drives/1/deliver", data={"csrf_token": token})
+    assert refused.status_code == 302 and refused.headers["Location"].endswith("/campaign-drives/1/deliver")
+    assert outbox(app) == []
+    response = client.post("/campaign-drives/1/deliver", data={"csrf_token": token, "confirm": "1"})
     assert response.status_code == 302
     page = client.get("/campaign-drives/1").get_data(as_text=True)
     assert "envoy@embassy.example" in page and "compiled" in page

@@ -27,7 +27,11 @@ def test_compose_review_send_and_watch(app, client, auth):
     mailing_id = int(review_url.rstrip("/").split("/")[-1])
     tested = client.post(f"/mailings/{mailing_id}/test", data={"csrf_token": token}, follow_redirects=True)
     assert b"A test copy went to campaigner@example.org" in tested.data
-    sent = client.post(f"/mailings/{mailing_id}/send", data={"csrf_token": token}, follow_redirects=True)
+    assert "This will mail 4 people" in review
+    unconfirmed = client.post(f"/mailings/{mailing_id}/send", data={"csrf_token": token}, follow_redirects=True)
+    assert "Nothing was sent: confirm" in unconfirmed.get_data(as_text=True)
+    sent = client.post(f"/mailings/{mailing_id}/send", data={"csrf_token": token, "confirm": "4"},
+                       follow_redirects=True)
     html = sent.get_data(as_text=True)
     assert "Sending started." in html and 'data-poll="/mailings/' in html
     assert re.search(r'<dd data-field="counts.sent">4</dd>', html)

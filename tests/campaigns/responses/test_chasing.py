@@ -40,15 +40,22 @@ def test_silent_recipients_are_proposed_and_a_reminder_is_threaded_to_the_first_
     auth.login("campaigner")
     page = f"/responses/mailings/{made['mailing_id']}"
     assert "Nobody to chase" not in client.get(page).get_data(as_text=True)
-    token = csrf_token(client, page)
-    answer = client.post(f"/responses/messages/{m[1]['id']}/chase",
-                         data={"csrf_token": token, "mailing_id": made["mailing_id"]}, follow_redirects=True)
+    chase_page = f"/responses/messages/{m[1]['id']}/chase?mailing_id={made['mailing_id']}"
+    assert f'href="/responses/messages/{m[1]["id"]}/chase?mailing_id={made["mailing_id"]}"' in client.get(page).get_data(as_text=True)
+    assert f"This will mail 1 person: " in client.get(chase_page).get_data(as_text=True)
+    token = csrf_token(client, chase_page)
+    unconfirmed = client.post(f"/responses/messages/{m[1]['id']}/chase",
+                              data={"csrf_token": token, "mailing_id": made["mailing_id"]})
+    assert "Nothing was sent: confirm" in unconfirmed.get_data(as_text=True) and outbox(app) == []
+    answer = client.post(f"/responses/messages/{m[1]['id']}/chase", follow_redirects=True,
+                         data={"csrf_token": token, "mailing_id": made["mailing_id"], "confirm": "1"})
     assert "Reminder sent." in answer.get_data(as_text=True)
     [sent] = outbox(app)
     assert sent["To"] == m[1]["email"]
     assert sent["In-Reply-To"] == m[1]["message_id_header"] and sent["References"] == m[1]["message_id_header"]
-    assert sent["Subject"].startswith("Reminder: ") and f"reply+{m[1]['key']}@" in sent["Reply-To"]
-    again = client.post(f"/responses/messages/{m[1]['id']}/chase", data={"csrf_token": token}, follow_redirects=True)
+    assert sent["Subject"].startswith("Reminder: ")
+    again = client.post(f"/responses/messages/{m[1]['id']}/chase", data={"csrf_token": token, "confirm": "1"},
+                        follow_redirects=True)
     assert "already sent" in again.get_data(as_text=True)
     assert len(outbox(app)) == 1
     with app.app_context():
@@ -69,3 +76,23 @@ def test_a_reply_to_the_reminder_is_matched_to_the_first_message(app, client):
                     f"Message-ID: <late@x>\nIn-Reply-To: {reminder}\n", text="We will look into it.")
     with app.app_context():
         assert db.session.execute(db.select(Response.message_id)).scalar() == m["id"]
+
+
+def test_a_reminder_has_the_first_messages_reply_to_typed_or_captured(app):
+    from campaigns.mailings.models import Mailing
+    from campaigns.responses.chasing import chase, set_rule
+    from core.db import db
+
+    made = make_mailing(app, 2)
+    first, second = made["messages"]
+    with app.app_context():
+        db.session.get(Mailing, made["mailing_id"]).reply_to = "team@outreach.example"
+        db.session.commit()
+        set_rule(made["mailing_id"], 5, "A gentle reminder.")
+        chase(first["id"])
+        app.config.update(INBOUND_REPLY_DOMAIN="replies.example.org", INBOUND_WEBHOOK_SECRET="inbound-secret")
+        chase(second["id"])
+    sent = {m["To"]: m for m in outbox(app)}
+    typed, captured = sent[first["email"]], sent[second["email"]]
+    assert typed["Reply-To"] == "team@outreach.example"
+    assert captured["Reply-To"] == f"reply+{second['key']}@replies.example.org"
