@@ -122,6 +122,36 @@ def app(config):
         db.engine.dispose()
 
 
+@pytest.fixture(params=DATABASES)
+def unmigrated_app(request, tmp_path):
+    """An app on a database of this test's own with no schema yet, to migrate step by step."""
+    from app import create_app
+    from core.db import db
+
+    schema = engine = None
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'fresh.sqlite'}"
+    else:
+        schema, engine = f"m_{uuid.uuid4().hex[:10]}", sa.create_engine(PG_BASE)
+        try:
+            with engine.begin() as conn:
+                conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+        except sa.exc.OperationalError as exc:
+            engine.dispose()
+            service_missing("PostgreSQL", str(exc).splitlines()[0])
+        url = f"{PG_BASE}?options=-csearch_path%3D{schema}"
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "OUTBOX_DIR": str(tmp_path / "outbox"),
+                      "REDIS_URL": None, "SERVER_NAME": None})
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    if schema:
+        with engine.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        engine.dispose()
+
+
 @pytest.fixture
 def client(app):
     return app.test_client()

@@ -17,8 +17,10 @@ PROGRESS = {"type": "object", "required": ["id", "status", "counts"], "propertie
     "seconds_left": {"type": "integer", "nullable": True}, "done": {"type": "boolean"},
     "needs_decision": {"type": "integer", "description": "messages of unknown fate that a person must settle"}}}
 HELD = {"type": "object", "required": ["messages"], "properties": {"messages": {"type": "array", "items": {
-    "type": "object", "properties": {"id": {"type": "integer"}, "email": {"type": "string"},
-                                     "reason": {"type": "string"}, "since": {"type": "string"}}}}}}
+    "type": "object", "properties": {"id": {"type": "integer"}, "kind": {"type": "string"}, "email": {"type": "string"},
+                                     "subject_of": {"type": "string"}, "reason": {"type": "string"},
+                                     "since": {"type": "string"}}}}}}
+DECIDED = {"type": "object", "required": ["moved"], "properties": {"moved": {"type": "integer"}}}
 DECIDE = {"type": "object", "required": ["decision"], "properties": {
     "decision": {"type": "string", "enum": ["resend", "sent"]},
     "message_ids": {"type": "array", "items": {"type": "integer"}, "description": "default: all held"}}}
@@ -96,12 +98,37 @@ def mailing_unknown(mailing_id: int):
 def mailing_decide_unknown(mailing_id: int):
     from campaigns.mailings.unknowns import decide_unknown
 
-    data = json_body()
+    decision, ids = _decision(json_body())
+    decide_unknown(mailing_id, decision, ids)
+    return jsonify(services.progress(mailing_id))
+
+
+def _decision(data: dict) -> tuple[str, list[int] | None]:
     ids = data.get("message_ids")
     if ids is not None and not (isinstance(ids, list) and all(type(i) is int for i in ids)):
         raise ValidationError("message_ids", "must be a list of message ids")
-    decide_unknown(mailing_id, str(data.get("decision") or ""), ids)
-    return jsonify(services.progress(mailing_id))
+    return str(data.get("decision") or ""), ids
+
+
+@bp.get("/messages/unknown")
+@access("viewer")
+@documented("Single messages (reminders, drive letters, confirmations...) of unknown fate, waiting for a decision",
+            response_schema=HELD, tags=["mailings"])
+def single_unknown():
+    from campaigns.mailings.unknowns import held
+
+    return jsonify({"messages": [vars(h) for h in held(None)]})
+
+
+@bp.post("/messages/unknown")
+@access("campaigner")
+@documented("Send held single messages again, or record them as sent", request_schema=DECIDE,
+            response_schema=DECIDED, tags=["mailings"])
+def single_decide_unknown():
+    from campaigns.mailings.unknowns import decide_unknown
+
+    decision, ids = _decision(json_body())
+    return jsonify({"moved": decide_unknown(None, decision, ids)})
 
 
 _action("send", services.send_mailing, "Send a draft mailing now")

@@ -16,8 +16,37 @@ from core.security import access
 @bp.get("/")
 @access("viewer")
 def index():
+    from campaigns.mailings.unknowns import held_single_count
+
     mailings = services.list_mailings()
-    return render_template("mailings/index.html", mailings=mailings, counts=counts_for([m.id for m in mailings]))
+    return render_template("mailings/index.html", mailings=mailings, counts=counts_for([m.id for m in mailings]),
+                           held_single=held_single_count())
+
+
+@bp.get("/unknown")
+@access("viewer")
+def single_unknown():
+    """Single messages (reminders, drive letters, confirmations...) whose fate is unknown."""
+    from campaigns.mailings.unknowns import held
+
+    return render_template("mailings/unknown.html", held=held(None))
+
+
+@bp.post("/unknown")
+@access("campaigner")
+def decide_single_unknown():
+    from campaigns.mailings.unknowns import decide_unknown
+
+    decision = request.form.get("decision", "")
+    if decision == "resend" and request.form.get("confirm") != "yes":
+        flash("Tick the box to confirm that these messages may reach someone twice.", "error")
+        return redirect(url_for("mailings.single_unknown"))
+    try:
+        decide_unknown(None, decision)
+        flash("Queued to be sent again." if decision == "resend" else "Recorded as sent.", "success")
+    except DomainError as exc:
+        flash(exc.message, "error")
+    return redirect(url_for("mailings.single_unknown"))
 
 
 def _form_input(form) -> tuple[services.MailingInput, datetime | None]:

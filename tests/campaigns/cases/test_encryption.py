@@ -250,35 +250,6 @@ def test_keys_rotate_re_encrypts_the_case_columns_under_a_new_key(config):
         assert (case.events[0].description, case.events[0].source_url) == (EVENT, SOURCE)
 
 
-@pytest.fixture(params=DATABASES)
-def unmigrated_app(request, tmp_path):
-    """An app on a database of this test's own with no schema yet, to migrate step by step."""
-    from app import create_app
-
-    schema = engine = None
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'fresh.sqlite'}"
-    else:
-        schema, engine = f"m_{uuid.uuid4().hex[:10]}", sa.create_engine(PG_BASE)
-        try:
-            with engine.begin() as conn:
-                conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        except sa.exc.OperationalError as exc:
-            engine.dispose()
-            service_missing("PostgreSQL", str(exc).splitlines()[0])
-        url = f"{PG_BASE}?options=-csearch_path%3D{schema}"
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "OUTBOX_DIR": str(tmp_path / "outbox"),
-                      "REDIS_URL": None, "SERVER_NAME": None})
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    if schema:
-        with engine.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        engine.dispose()
-
-
 def test_cases_written_before_the_migration_stay_readable_and_rotation_encrypts_them(unmigrated_app):
     from flask_migrate import upgrade
 
