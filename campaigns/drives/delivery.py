@@ -11,6 +11,7 @@ fate) is skipped rather than mailed twice, and one the provider refused is tried
 """
 from __future__ import annotations
 
+import secrets
 from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
@@ -27,6 +28,7 @@ from campaigns.drives.models import LANGUAGES, Drive, DriveDelivery, Signature, 
 from campaigns.drives.pdf import Compiled, render_pdf
 from campaigns.drives.signing import target_name
 from campaigns.mailings import outgoing
+from campaigns.mailings.compose import unsubscribe_links
 from campaigns.mailings.models import Message
 from core.db import db, utcnow
 from core.mail import states
@@ -125,9 +127,10 @@ def deliver_drive(drive_id: int) -> Report:
         subject = f"{doc.heading}: {doc.title}" if digest else doc.title
         text = words(language)["delivery_body"].format(summary=doc.summary, title=doc.title, body=doc.body)
         pdf = Attachment(f"{drive.slug}-{batch}.pdf", render_pdf(doc), "application/pdf")
+        key = secrets.token_urlsafe(15)  # the ledger's key: unsubscribe links and provider events name it
         envelope = Envelope(to=contact.email, subject=subject, text=text, html=None, from_email=sender,
-                            from_name=from_name, reply_to=reply_to, message_id=new_message_id(sender),
-                            attachments=(pdf,))
+                            from_name=from_name, reply_to=reply_to, message_id=new_message_id(sender, key), key=key,
+                            attachments=(pdf,), **unsubscribe_links(key, current_app.config))
         sent_id = _write(drive, batch, contact, envelope, language,
                          dict(kind="digest" if digest else "compiled", signatures=len(rows), named=len(doc.named)))
         if sent_id is None:

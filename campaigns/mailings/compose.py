@@ -37,6 +37,13 @@ def unsubscribe_token(key: str) -> str:
     return _signer().dumps(key)
 
 
+def unsubscribe_links(key: str, config) -> dict:
+    """The List-Unsubscribe targets of the message with this key: the one-click page, and a mailto where
+    mail to it reaches the app. Every message to a contact outside the team carries them."""
+    return {"unsubscribe_url": f"{config['PUBLIC_BASE_URL']}/unsubscribe/{unsubscribe_token(key)}",
+            "unsubscribe_mailto": unsubscribe_address(key, config)}
+
+
 def key_from_token(token: str) -> str | None:
     try:
         key = _signer().loads(token)
@@ -127,9 +134,8 @@ class Composer:
         return mail.Envelope(
             to=email, subject=rendered.subject, text=rendered.text, html=rendered.html,
             from_email=m.from_email, from_name=m.from_name, reply_to=reply_address(m, key, self.config),
-            key=key, message_id=message_id or mail.new_message_id(m.from_email, key),
-            unsubscribe_url=f"{self.base}/unsubscribe/{unsubscribe_token(key)}",
-            unsubscribe_mailto=unsubscribe_address(key, self.config), tracking=m.tracking)
+            key=key, message_id=message_id or mail.new_message_id(m.from_email, key), tracking=m.tracking,
+            **unsubscribe_links(key, self.config))
 
     def envelopes(self, claimed: list[ledger.Claimed]):
         """(unused, results of messages that cannot be rendered, [(claimed, envelope, content hash)])."""

@@ -18,7 +18,7 @@ from sqlalchemy import exists, select
 from campaigns.mailings import outgoing
 from campaigns.mailings.models import Mailing, Message
 from campaigns.responses.models import Chase, ChaseRule, Response
-from campaigns.senders.addresses import reply_address, unsubscribe_address
+from campaigns.senders.addresses import reply_address
 from contacts.models import Contact
 from contacts.suppression import is_suppressed, suppressed_among
 from core import mail
@@ -108,15 +108,14 @@ def _envelope(message: Message, mailing: Mailing, rule: ChaseRule) -> mail.Envel
     quoted = "\n".join("> " + line for line in text.splitlines())
     body = f"{rule.body}\n\nOn {sent_on} we wrote:\n{quoted}\n" if quoted else f"{rule.body}\n"
     config = current_app.config
-    from campaigns.mailings.compose import unsubscribe_token
+    from campaigns.mailings.compose import unsubscribe_links
 
     return mail.Envelope(
         to=message.email, subject=f"{rule.subject_prefix}{subject}"[:900], text=body, html=None,
         from_email=mailing.from_email, from_name=mailing.from_name,
         reply_to=reply_address(mailing, message.key, config),
         message_id=mail.new_message_id(mailing.from_email), in_reply_to=message.message_id_header,
-        unsubscribe_url=f"{config['PUBLIC_BASE_URL']}/unsubscribe/{unsubscribe_token(message.key)}",
-        unsubscribe_mailto=unsubscribe_address(message.key, config))
+        **unsubscribe_links(message.key, config))
 
 
 def chase(message_id: int, user_id: int | None = None) -> Chase:

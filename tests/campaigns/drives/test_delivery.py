@@ -275,3 +275,21 @@ def test_through_smtp_the_letter_travels_as_a_mime_attachment_of_one_recipient_e
         [part] = email.message_from_bytes(copy.data, policy=email.policy.default).iter_attachments()
         assert part.get_content_type() == "application/pdf" and part.get_content().startswith(b"%PDF")
     assert all(d[4] == "sent" for d in _deliveries(app))
+
+
+def test_a_target_can_unsubscribe_from_a_drive_letter_in_one_click(app, client, runner):
+    """Drive letters go to people outside the team like appeals do: with a one-click unsubscribe."""
+    make_contact(app, "envoy@embassy.example", language="en")
+    make_contact(app, "posol@embassy.example", language="ru")
+    make_drive(app, audience={"tags": ["eu"]})
+    _signers(client)
+    runner.invoke(args=["drives", "digest", "--drive", "1"])
+    letter = {m["To"]: m for m in outbox(app)}["envoy@embassy.example"]
+    assert letter["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    link = letter["List-Unsubscribe"].strip("<>").split(">")[0]
+    path = link.split("://", 1)[1].split("/", 1)[1]
+    assert client.post(f"/{path}", data={"List-Unsubscribe": "One-Click"}).status_code == 200  # a mail client's POST
+    sign(client, name="Later Signer", display="full", consent="1")
+    result = runner.invoke(args=["drives", "digest", "--drive", "1"])
+    assert "1 sent" in result.output, result.output  # the digest reaches only the one still listening
+    assert [m["To"] for m in outbox(app)].count("envoy@embassy.example") == 1
