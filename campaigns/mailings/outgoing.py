@@ -11,11 +11,13 @@ Other packages reach this through `core.mail.deliver` (registered by the mailing
 """
 from __future__ import annotations
 
+import logging
 import secrets
 import time
 from datetime import timedelta
 
 from flask import current_app
+from redis.exceptions import ConnectionError as RedisDown
 from sqlalchemy import and_, or_, select, update
 
 from campaigns.mailings import jobs, ledger
@@ -26,6 +28,7 @@ from core.mail import states, stored
 from core.queue import enqueue
 
 DELIVER_ONE = "campaigns.mailings.outgoing.deliver_one"
+log = logging.getLogger(__name__)
 
 
 def queue_one(envelope: mail.Envelope, kind: str, ref: str | None = None, contact_id: int | None = None,
@@ -59,8 +62,13 @@ def write_one(envelope: mail.Envelope, kind: str, ref: str | None = None, contac
 
 
 def start(message_id: int) -> None:
-    """Hand a committed single message to a job (in-process: send it now)."""
-    enqueue(DELIVER_ONE, message_id, queue="mail", timeout=_job_timeout())
+    """Hand a committed single message to a job (in-process: send it now). If Redis is away the row is
+    safe in the database: the pump hands it out again once `MAILING_REDISPATCH_SECONDS` have passed."""
+    try:
+        enqueue(DELIVER_ONE, message_id, queue="mail", timeout=_job_timeout())
+    except (RedisDown, OSError) as exc:
+        log.warning("message %s is queued in the ledger, but no job could be enqueued now: %s", message_id,
+                    type(exc).__name__)
 
 
 def _with_key(envelope: mail.Envelope, key: str) -> mail.Envelope:
