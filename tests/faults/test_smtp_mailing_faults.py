@@ -15,10 +15,12 @@ from collections import Counter
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select, text
 
 from tests.conftest import AuthActions
-from tests.faults.harness import Workers, app_config, private_redis, send_now, wait_done, wait_started, worker_env
+from tests.faults.harness import (SMTP_FAST, Workers, app_config, private_redis, send_now, wait_done, wait_started,
+                                  worker_env)
 from tests.standins.smtp import Relay, running
 
 # Sent as late as the relay answers, within the final timeout; the final timeout gives up on some.
@@ -34,6 +36,15 @@ DEFERRED = {  # refused the first time(s) only, then taken: retried
     "person14@example.org": ("at_data_end", "451 4.3.0 Try again later", 2),
 }
 REFUSED = "person15@example.org"                                    # 550: failed, no copy
+
+KILLED_CHUNKS_HELD = (
+    "Product bug (campaigns/mailings/jobs.py deliver_batch, ledger.settle): a job claims a whole chunk "
+    "(MAILING_CHUNK rows to 'sending', committed, _prepare_chunk) and, pipelined, the next chunk too, but "
+    "writes outcomes only when the whole chunk is done (_finish_chunk). After kill -9 the pump turns every "
+    "such row into an unknown held for a person, with one reason for all ('the worker stopped mid-send: "
+    "the relay's answer was lost...'), though at most SMTP_CONCURRENCY of them per killed job were on the "
+    "wire and the rest never left. The campaigner cannot tell them apart: 'send again' duplicates the "
+    "ones the relay took, 'mark as sent' skips the ones it never saw.")
 
 
 @contextmanager
@@ -151,9 +162,11 @@ def test_a_faulty_relay_gets_one_copy_each_and_the_lost_answers_wait_for_the_cam
         client, headers = _api(app)
         held = _held(client, headers, mailing_id)
         assert {h["email"] for h in held} == held_addresses
-        for h in held:
-            print(f"held {h['email']}: {h['reason']}")
-            assert "final dot" in h["reason"], h
+        reasons = {h["email"]: h["reason"] for h in held}
+        print("held:", reasons)
+        assert all(reasons[a] == f"no reply after the final dot within SMTP_FINAL_TIMEOUT ({FINAL_TIMEOUT} s)"
+                   for a in ANSWER_LOST), reasons
+        assert all("final dot (the server closed the connection" in reasons[a] for a in DROPPED), reasons
         status = client.get(f"/api/v1/mailings/{mailing_id}", headers=headers).get_json()
         assert status["status"] == "done" and status["needs_decision"] == len(held_addresses)
 
@@ -212,7 +225,8 @@ def test_killed_workers_over_smtp_send_nobody_two_copies_and_skip_nobody(config,
         got = relay.recipients()
         states = _states(app, mailing_id)
         client, headers = _api(app)
-        held = {h["email"] for h in _held(client, headers, mailing_id)}
+        listed = _held(client, headers, mailing_id)
+    held = {h["email"] for h in listed}
     reached = {a for a in held if got[a]}
     print(f"seed={seed} size={size} kills={dict(kills)} in flight at each kill={in_flight} "
           f"held={len(held)} (at the relay: {len(reached)}, never reached it: {len(held - reached)}) "
@@ -227,4 +241,10 @@ def test_killed_workers_over_smtp_send_nobody_two_copies_and_skip_nobody(config,
     assert {a for a, s in states.items() if s != "unknown"} == expected - held
     assert all(states[a] == "sent" for a in expected - held), f"seed {seed}"
     assert sorted(a for a in expected - held if got[a] != 1) == [], f"sent but not at the relay (seed {seed})"
-    assert len(held) <= sum(in_flight), f"more held than were in flight when workers died (seed {seed})"
+    assert len(held) <= sum(in_flight), f"more held than were claimed when workers died (seed {seed})"
+    assert all(h["reason"].startswith("the worker stopped mid-send") for h in listed), listed
+    # Each kill cuts at most one job's SMTP_CONCURRENCY transactions: only those can be at the relay.
+    on_the_wire = int(SMTP_FAST["SMTP_CONCURRENCY"]) * sum(kills.values())
+    if len(held) > on_the_wire:
+        pytest.xfail(KILLED_CHUNKS_HELD + f" Here: {len(held)} held, at most {on_the_wire} could have been on "
+                     f"the wire, {len(held - reached)} never reached the relay (seed {seed}).")
