@@ -5,6 +5,9 @@ with -9 mid-send. The relay's own log of the copies it holds is the witness, nev
 SMTP has no provider events: a message whose answer was lost (no final reply in time, the line cut
 after the data, a worker killed mid-send) may be at the relay, so it is never sent again by itself; it
 is held and listed by the API for the campaigner, who sends it again or records it as sent.
+
+The kill test asserts its guarantees, then marks itself xfail while a kill holds more messages than
+could have been on the wire (KILLED_CHUNKS_HELD, a known product gap). FAULT_SEED replays a kill run.
 """
 from __future__ import annotations
 
@@ -23,7 +26,7 @@ from tests.faults.harness import (SMTP_FAST, Workers, app_config, private_redis,
                                   worker_env)
 from tests.standins.smtp import Relay, running
 
-# Sent as late as the relay answers, within the final timeout; the final timeout gives up on some.
+# What the relay does to whom (the faults meet a recipient's first attempts only, see _faulty_relay).
 FINAL_TIMEOUT = 6
 ANSWERED_LATE = {f"person{i}@example.org" for i in (1, 2, 3)}       # 3 s late: sent
 ANSWER_LOST = {f"person{i}@example.org" for i in (4, 5, 6)}         # 8 s late: given up, held
