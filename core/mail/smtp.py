@@ -187,10 +187,18 @@ def transact(conn: smtplib.SMTP, envelope: Envelope, t: Timeouts) -> tuple[Outco
         code, text = conn.getreply()
     except (OSError, smtplib.SMTPException) as exc:
         # The dot may have arrived and the server may have taken the message: its fate is unknown.
-        return Outcome(AMBIGUOUS, reason=f"no reply after the final dot: {type(exc).__name__}"), False
+        return Outcome(AMBIGUOUS, reason=f"no reply after the final dot {_lost(exc, t.final)}"), False
     if 200 <= code < 300:
         return Outcome(SENT, provider_id=envelope.message_id), True
     return by_code(code, text, otherwise=AMBIGUOUS), code != 421
+
+
+def _lost(exc: BaseException, final: float) -> str:
+    """Why the final reply never came, for the person who decides: our own timeout or a closed line.
+    smtplib reports both as SMTPServerDisconnected; a timeout is the exception it was raised from."""
+    if isinstance(exc, TimeoutError) or isinstance(exc.__context__, TimeoutError):
+        return f"within SMTP_FINAL_TIMEOUT ({final:g} s)"
+    return f"(the server closed the connection: {type(exc).__name__})"
 
 
 def wire_data(envelope: Envelope, international: bool = False) -> bytes:

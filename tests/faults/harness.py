@@ -1,8 +1,9 @@
 """Real rq worker processes for fault tests: start, SIGKILL (a work horse or a whole worker), restart.
 
 Workers run `python -m flask --app app worker` against the test's own database and Redis, with the
-SendGrid backend pointed at the stand-in. The stand-in posts its signed events to the app's real
-event webhook over HTTP (`ProviderEvents`), as SendGrid does.
+SendGrid backend pointed at the stand-in, or (`backend="smtp"`) the SMTP backend pointed at a local
+relay. The SendGrid stand-in posts its signed events to the app's real event webhook over HTTP
+(`ProviderEvents`), as SendGrid does; an SMTP relay has no events.
 """
 from __future__ import annotations
 
@@ -27,6 +28,10 @@ FAST = {  # short leases and quarantine so a test recovers in seconds, not minut
     "MAILING_JOB_SECONDS": "30", "SENDGRID_CONNECT_TIMEOUT": "1", "SENDGRID_READ_TIMEOUT": "1.5",
     "SENDGRID_CONCURRENCY": "8",
 }
+SMTP_FAST = {  # every phase's timeout short, so a silent relay costs seconds; a test may override them
+    "SMTP_CONNECT_TIMEOUT": "2", "SMTP_COMMAND_TIMEOUT": "2", "SMTP_DATA_START_TIMEOUT": "2",
+    "SMTP_DATA_TIMEOUT": "2", "SMTP_FINAL_TIMEOUT": "2", "SMTP_CONCURRENCY": "4",
+}
 
 
 EVENT_KEY = ec.generate_private_key(ec.SECP256R1())  # the stand-in signs its event posts with it
@@ -43,22 +48,41 @@ def private_redis(redis_url: str) -> str:
     return url
 
 
-def worker_env(database_url: str, redis_url: str, standin_url: str, **extra: str) -> dict:
+def _backend(backend: str, standin_url: str) -> dict[str, str]:
+    """The delivery settings for `backend`, pointed at the stand-in (SendGrid) or the relay (SMTP)."""
+    if backend == "smtp":
+        return {**SMTP_FAST, "MAIL_BACKEND": "smtp", "SMTP_URL": standin_url}
+    if backend == "sendgrid":
+        return {"MAIL_BACKEND": "sendgrid", "SENDGRID_API_HOST": standin_url, "SENDGRID_API_KEY": "SG.test"}
+    raise ValueError(f"no fault-test settings for the {backend!r} backend")
+
+
+def worker_env(database_url: str, redis_url: str, standin_url: str, backend: str = "sendgrid", **extra: str) -> dict:
     env = dict(os.environ)
     env.update(FAST)
-    env.update({"DATABASE_URL": database_url, "REDIS_URL": redis_url, "MAIL_BACKEND": "sendgrid",
-                "SENDGRID_API_HOST": standin_url, "SENDGRID_API_KEY": "SG.test", "PYTHONUNBUFFERED": "1", "PYTHONFAULTHANDLER": "1"})
+    env.update({"DATABASE_URL": database_url, "REDIS_URL": redis_url, **_backend(backend, standin_url),
+                "PYTHONUNBUFFERED": "1", "PYTHONFAULTHANDLER": "1"})
     env.update(extra)
     return env
 
 
-def app_config(redis_url: str, standin_url: str, **extra) -> dict:
+def app_config(redis_url: str, standin_url: str, backend: str = "sendgrid", **extra) -> dict:
     """The same settings for the test's own app (it prepares, dispatches and reads)."""
-    config = {k: (float(v) if "." in v else int(v)) for k, v in FAST.items()}
-    config.update({"REDIS_URL": redis_url, "MAIL_BACKEND": "sendgrid", "SENDGRID_API_HOST": standin_url,
-                   "SENDGRID_API_KEY": "SG.test", "SENDGRID_WEBHOOK_PUBLIC_KEY": public_key_text(EVENT_KEY)})
+    settings = {**FAST, **_backend(backend, standin_url)}
+    config = {k: _number(v) for k, v in settings.items()}
+    config.update({"REDIS_URL": redis_url})
+    if backend == "sendgrid":
+        config["SENDGRID_WEBHOOK_PUBLIC_KEY"] = public_key_text(EVENT_KEY)
     config.update(extra)
     return config
+
+
+def _number(value: str):
+    """An environment value as create_app would read it: numbers as numbers, anything else as is."""
+    try:
+        return float(value) if "." in value else int(value)
+    except ValueError:
+        return value
 
 
 class Workers:
