@@ -66,6 +66,10 @@ def deliver_batch(mailing_id: int, message_ids: list[int]) -> dict:
     Pipelined: while one chunk's requests are in flight, the next is claimed (and committed) and
     rendered, so the provider's latency and the database's round trips overlap. A chunk is only
     sent once the previous one's answers are written and allow it.
+
+    Without provider evidence (SMTP) every claimed row a killed job leaves behind is held for a person,
+    so there a job claims no more than the backend sends at once and does not claim ahead: after a
+    kill, only messages that may really have been on the wire wait for a decision.
     """
     from campaigns.mailings.compose import Composer
 
@@ -83,14 +87,16 @@ def deliver_batch(mailing_id: int, message_ids: list[int]) -> dict:
     strikes = 0
     flying: _Chunk | None = None
     halted = False
+    pipelined = mail.has_evidence(cfg)
+    chunk_size = cfg["MAILING_CHUNK"] if pipelined else max(1, min(cfg["MAILING_CHUNK"], mail.in_flight(cfg)))
     try:
         while True:
             chunk, wait, nap, exhausted = None, 0.0, 0.0, False
-            if pending and not halted and time.monotonic() < stop_at:
+            if pending and not halted and time.monotonic() < stop_at and (pipelined or flying is None):
                 if _status(mailing_id) != "sending":
                     halted = True
                 elif not (wait := throttle.backoff_left()):
-                    want, wait = throttle.take(min(cfg["MAILING_CHUNK"], len(pending)), rates)
+                    want, wait = throttle.take(min(chunk_size, len(pending)), rates)
                     if want:
                         chunk = _prepare_chunk(mailing_id, pending, want, composer)
                         exhausted = chunk is None

@@ -203,6 +203,12 @@ def longest_send(config: dict | None = None) -> float:
     return _session_class(config.get("MAIL_BACKEND", "outbox")).longest_send(config)
 
 
+def in_flight(config: dict | None = None) -> int:
+    """How many messages the configured backend sends at once in one session."""
+    config = config or current_app.config
+    return _session_class(config.get("MAIL_BACKEND", "outbox")).in_flight(config)
+
+
 def deliver(envelope: Envelope, kind: str, ref: str | None = None, contact_id: int | None = None) -> str:
     """Send one message outside a mailing (a test copy, a reminder, a confirmation, an invitation...).
 

@@ -15,6 +15,10 @@ class OutboxSession(SendsInline):
     def longest_send(config) -> float:
         return 5.0
 
+    @staticmethod
+    def in_flight(config) -> int:
+        return 1  # one file at a time
+
     def __init__(self, config: dict):
         self.directory = Path(config["OUTBOX_DIR"])
         self.directory.mkdir(parents=True, exist_ok=True)

@@ -130,6 +130,10 @@ class SendgridSession:
         """Connecting and reading the answer, each with its own timeout."""
         return float(config.get("SENDGRID_CONNECT_TIMEOUT", 5)) + float(config.get("SENDGRID_READ_TIMEOUT", 20))
 
+    @staticmethod
+    def in_flight(config) -> int:
+        return int(config.get("SENDGRID_CONCURRENCY", 16))
+
     def __init__(self, config: dict):
         self.url = config.get("SENDGRID_API_HOST", "https://api.sendgrid.com").rstrip("/") + "/v3/mail/send"
         key = config.get("SENDGRID_API_KEY") or ""

@@ -71,6 +71,12 @@ class SmtpSession:
         return (get("SMTP_CONNECT_TIMEOUT") + 2 * get("SMTP_COMMAND_TIMEOUT") + get("SMTP_DATA_START_TIMEOUT")
                 + get("SMTP_DATA_TIMEOUT") + get("SMTP_FINAL_TIMEOUT"))
 
+    @staticmethod
+    def in_flight(config) -> int:
+        from core.config import SMTP_CONCURRENCY
+
+        return int(config.get("SMTP_CONCURRENCY", SMTP_CONCURRENCY))
+
     def __init__(self, config: dict):
         url = config.get("SMTP_URL")
         if not url:
