@@ -20,8 +20,8 @@ from core.mail import states
 MAILING_STATUSES = ("draft", "scheduled", "sending", "paused", "done", "cancelled")
 SOURCES = ("audience", "failed_of", "added_since")
 # What a message is for: a mailing's recipient, or one of the single messages the app sends.
-MAILING_KIND = "mailing"
-KINDS = (MAILING_KIND, "test", "chase", "drive_letter", "confirmation", "invitation")
+MAILING_KIND, TEST_KIND = "mailing", "test"
+KINDS = (MAILING_KIND, TEST_KIND, "chase", "drive_letter", "confirmation", "invitation")
 
 
 _in = states.sql_in

@@ -11,7 +11,7 @@ from flask import current_app
 from sqlalchemy import func, select, update
 
 from campaigns.mailings import jobs, ledger
-from campaigns.mailings.models import Mailing, Message
+from campaigns.mailings.models import TEST_KIND, Mailing, Message
 from core import audit, mail
 from core.db import db, utcnow
 from core.errors import Conflict, NotFound, ValidationError
@@ -193,7 +193,9 @@ def progress(mailing_id: int) -> dict:
                                                            Message.sent_at >= minute_ago)).scalar_one()
     rate = recent / 60
     held = db.session.execute(select(func.count()).where(ledger.held_for_person(mailing_id))).scalar_one()
+    settled += held  # nothing more happens to them without a person: not work left for the workers
     left = total - settled
+    finished = mailing.status in ("done", "cancelled")
     full = {s: counts.get(s, 0) for s in ("queued", "sending", "sent", "unknown", "failed", "cancelled")}
     full.update({s: n for s, n in counts.items() if s not in full})
     return {"id": mailing.id, "name": mailing.name, "status": mailing.status,
@@ -201,9 +203,9 @@ def progress(mailing_id: int) -> dict:
             "counts": {"total": total, "accepted": accepted, **full},
             "percent": round(100 * settled / total, 1) if total else (100.0 if mailing.status == "done" else 0.0),
             "rate_per_second": round(rate, 1),
-            "seconds_left": round(left / rate) if rate and left else None,
+            "seconds_left": round(left / rate) if rate and left and not finished else None,
             "needs_decision": held,
-            "done": mailing.status in ("done", "cancelled")}
+            "done": finished}
 
 
 def test_envelope(mailing_id: int, to: str) -> mail.Envelope:
@@ -228,7 +230,7 @@ def test_send(mailing_id: int, to: str) -> None:
     """Send the first recipient's letter, From and Reply-To included, to the campaigner's own address
     (marked as a test), through the one outgoing ledger."""
     mailing = get_mailing(mailing_id)
-    if mail.deliver(test_envelope(mailing_id, to), "test") == states.FAILED:
+    if mail.deliver(test_envelope(mailing_id, to), TEST_KIND) == states.FAILED:
         raise mail.MailError(f"the mail server refused the test copy to {to}")
     audit.record("mailing.test_send", f"mailing:{mailing.id}")
     db.session.commit()

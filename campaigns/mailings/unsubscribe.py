@@ -10,7 +10,7 @@ from flask import Blueprint, abort, render_template, request
 from sqlalchemy import select
 
 from campaigns.mailings.compose import key_from_token
-from campaigns.mailings.models import Message
+from campaigns.mailings.models import TEST_KIND, Message
 from contacts.suppression import suppress
 from core import audit
 from core.db import db
@@ -32,6 +32,8 @@ def _message(token: str) -> Message:
 @csrf_exempt  # the one-click POST comes from a mail client, with no session; the signed token is the key
 def unsubscribe(token: str):
     message = _message(token)
+    if message.kind == TEST_KIND:  # the campaigner's own test copy: its link works for recipients only
+        return render_template("mailings/unsubscribe.html", token=token, done=False, test_copy=True)
     if request.method == "GET":
         return render_template("mailings/unsubscribe.html", token=token, done=False)
     suppress(message.email, "unsubscribed")

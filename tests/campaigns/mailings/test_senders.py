@@ -116,3 +116,12 @@ def test_the_test_copy_is_what_the_first_recipient_gets(app, client, auth):
     assert test_copy["List-Unsubscribe-Post"] == real["List-Unsubscribe-Post"]
     assert test_copy["Message-ID"].endswith("@example.net>") and real["Message-ID"].endswith("@example.net>")
     assert test_copy.get_body(("plain",)).get_content() == real.get_body(("plain",)).get_content()
+    # The test copy's unsubscribe link must not put the campaigner's own address on the suppression list.
+    link = test_copy["List-Unsubscribe"].split(",")[0].strip("<> ")
+    path = "/" + link.split("://", 1)[1].split("/", 1)[1]
+    answer = client.post(path, data={"List-Unsubscribe": "One-Click"}).get_data(as_text=True)
+    assert "This is a test copy" in answer
+    with app.app_context():
+        from contacts.suppression import is_suppressed
+
+        assert not is_suppressed("campaigner@example.org")
