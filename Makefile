@@ -1,5 +1,6 @@
 # Two commands for a fresh machine: `make run` (the app on embedded defaults) and `make test`.
 VENV ?= .venv
+PORT ?= 5000
 PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app app
 
@@ -15,7 +16,7 @@ install: $(VENV)/.installed
 
 run: install
 	$(FLASK) db upgrade
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	PUBLIC_BASE_URL=$${PUBLIC_BASE_URL:-http://127.0.0.1:$(PORT)} $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 worker: install
 	$(FLASK) worker
