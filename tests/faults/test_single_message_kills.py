@@ -5,7 +5,12 @@ accepts and then fails, hangs and adds latency, and posts signed events back to 
 webhook. Work horses and workers are killed with SIGKILL at random for a few seconds, then the
 provider recovers. The stand-in's own log is the witness: every target got exactly one letter (with
 its PDF) and every silent recipient exactly one reminder, threaded under the first message; asking
-again afterwards sends nobody anything. The broken variant (no quarantine) must find a duplicate.
+again afterwards sends nobody anything.
+
+No broken variant here: with MAILING_UNSAFE_NO_QUARANTINE the drive test found no duplicate in three
+runs (5-11 accept-then-fail answers each). A single message's ambiguous send came back to a job only
+10-20 s later, after the provider's events had marked it seen, and a message the provider reported
+is never claimed again. The mailing kill test's broken variant shows that the witness catches one.
 
 Setup rows are built with the test's plain `app` (outbox, jobs in-process); the sending app is
 `provider_and_workers`'s, on the same database.
@@ -51,22 +56,21 @@ class Chaos:
 
 
 @contextmanager
-def provider_and_workers(config, redis_url, tmp_path, unsafe: bool = False, faults: dict = FAULTS, workers: int = 2):
+def provider_and_workers(config, redis_url, tmp_path, faults: dict = FAULTS, workers: int = 2):
     """The stand-in (keeping request bodies), the app as the test uses it, its webhook served over
     HTTP, and `workers` real worker processes; everything stopped at the end."""
     from app import create_app
     from core.db import db
 
     seed = int(os.environ.get("FAULT_SEED") or random.randrange(1 << 30))
-    print(f"seed={seed} unsafe={unsafe}")
+    print(f"seed={seed}")
     url = private_redis(redis_url)
-    extra = {"MAILING_UNSAFE_NO_QUARANTINE": "1"} if unsafe else {}
     with SendgridStandin(Faults(**faults), seed=seed, keep_bodies=True) as standin:
-        app = create_app({**config, **app_config(url, standin.url, MAILING_UNSAFE_NO_QUARANTINE=unsafe)})
+        app = create_app({**config, **app_config(url, standin.url)})
         readers_do_not_block_writers(app)
         logs = Path(os.environ.get("FAULT_LOG_DIR") or tmp_path)
         logs.mkdir(parents=True, exist_ok=True)
-        running = Workers(worker_env(config["SQLALCHEMY_DATABASE_URI"], url, standin.url, **extra), logs)
+        running = Workers(worker_env(config["SQLALCHEMY_DATABASE_URI"], url, standin.url), logs)
         relay = ProviderEvents(app, standin, EVENTS, seed)
         relay.start()
         running.start(workers)
@@ -210,24 +214,7 @@ def test_killed_workers_deliver_each_target_one_letter(app, config, redis_url, t
     assert not any(f">{s}</span>" in page for s in (*states.OPEN, states.FAILED))
 
 
-def test_the_broken_variant_without_quarantine_sends_a_target_two_letters(app, config, redis_url, tmp_path):
-    if not config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        pytest.skip("one database is enough to show the test can fail")
-    drive_id, targets = make_drive_with_signers(app, TARGETS)
-    with provider_and_workers(config, redis_url, tmp_path, unsafe=True) as chaos:
-        deliver_under_chaos(chaos, drive_id, seconds=6)
-        with chaos.app.app_context():
-            from core.queue import enqueue
-
-            enqueue(DELIVER, drive_id, queue="mail")
-        wait_settled(chaos.app, drive_letters(drive_id), TARGETS, timeout=90)
-        got = letters_by_target(chaos.standin)
-    duplicates = [e for e, n in got.items() if n > 1]
-    print(f"seed={chaos.seed} broken variant: {len(duplicates)} targets got two or more letters")
-    assert duplicates, "the broken variant sent no duplicates: the fault test would not catch one"
-
-
-@pytest.mark.xfail(strict=True, reason=(
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
     "a delivery job killed mid-run is never resumed: campaigns/drives/views.py enqueues "
     "campaigns.drives.jobs.deliver once, without an rq Retry, and the pump (campaigns/mailings/jobs.py: "
     "run_pump) only re-dispatches ledger rows already written; targets the job had not reached stay "
