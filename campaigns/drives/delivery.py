@@ -105,6 +105,9 @@ def deliver_drive(drive_id: int) -> Report:
     unsettled = still_open(drive.id)
     from_name, sender, reply_to = drive_sender(drive)
     rows_since: dict[int, list] = {}
+    # The letter depends only on the target's language and on what it had before, not on the target:
+    # render each PDF once (about 0.15 s each, which made a run of 1,500 targets outlast the job's 180 s).
+    pdfs: dict[tuple[int, str], tuple] = {}
     written: list[int] = []
     skipped = 0
     for contact in contacts:
@@ -123,10 +126,12 @@ def deliver_drive(drive_id: int) -> Report:
             continue
         digest = since > 0
         language = _language(contact, drive)
-        doc = compile_for(drive, rows, language, len(rows), digest)
+        if (since, language) not in pdfs:
+            doc = compile_for(drive, rows, language, len(rows), digest)
+            pdfs[since, language] = doc, Attachment(f"{drive.slug}-{batch}.pdf", render_pdf(doc), "application/pdf")
+        doc, pdf = pdfs[since, language]
         subject = f"{doc.heading}: {doc.title}" if digest else doc.title
         text = words(language)["delivery_body"].format(summary=doc.summary, title=doc.title, body=doc.body)
-        pdf = Attachment(f"{drive.slug}-{batch}.pdf", render_pdf(doc), "application/pdf")
         key = secrets.token_urlsafe(15)  # the ledger's key: unsubscribe links and provider events name it
         envelope = Envelope(to=contact.email, subject=subject, text=text, html=None, from_email=sender,
                             from_name=from_name, reply_to=reply_to, message_id=new_message_id(sender, key), key=key,

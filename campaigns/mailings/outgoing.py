@@ -102,7 +102,8 @@ def deliver_one(message_id: int) -> str:
         finally:
             session.close()
     state, hold = ledger.outcome_state(outcome, c.attempts, utcnow(), cfg["MAILING_QUARANTINE_SECONDS"],
-                                       retry_base=cfg["MAILING_RETRY_SECONDS"], evidence=mail.has_evidence(cfg))
+                                       cfg["MAILING_UNSAFE_NO_QUARANTINE"], retry_base=cfg["MAILING_RETRY_SECONDS"],
+                                       evidence=mail.has_evidence(cfg))
     ledger.write_results([ledger.Result(c.id, c.attempts, state, outcome.provider_id, outcome.reason, hold)], utcnow())
     wipe_settled(c.id)
     db.session.commit()

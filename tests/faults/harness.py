@@ -145,6 +145,63 @@ class Workers:
             proc.wait(5)
 
 
+def kill_at_random(workers: Workers, rng, seconds: float, keep: int = 2) -> Counter:
+    """For `seconds`, SIGKILL a work horse (most often) or a whole worker (then start a new one) at
+    random moments; at the end, `keep` workers are running again. Returns what was killed."""
+    kills = Counter()
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        time.sleep(rng.uniform(0.2, 0.9))
+        if rng.random() < 0.6:
+            kills["horse"] += workers.kill_horse(rng)
+        else:
+            workers.kill_worker(rng)
+            kills["worker"] += 1
+            time.sleep(rng.uniform(0, 0.5))
+            workers.start(1)
+    while len(workers.alive()) < keep:
+        workers.start(1)
+    return kills
+
+
+def readers_do_not_block_writers(app) -> None:
+    """SQLite: WAL, so the test's polling does not block the workers' writes (kept in the file)."""
+    from sqlalchemy import text
+
+    from core.db import db
+
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            with db.engine.connect() as conn:
+                conn.execute(text("PRAGMA journal_mode=WAL"))
+
+
+def wait_settled(app, which, expected: int, timeout: float) -> Counter:
+    """Wait until `expected` messages match the condition `which` and none of them is open (queued,
+    sending, unknown); return how many ended in each state."""
+    from sqlalchemy import select
+
+    from campaigns.mailings.models import Message
+    from core.db import db
+    from core.mail import states
+
+    start = time.monotonic()
+    last = -1
+    while True:
+        with app.app_context():
+            found = Counter(db.session.execute(select(Message.state).where(which)).scalars())
+            db.session.remove()
+        total, open_ = sum(found.values()), sum(n for s, n in found.items() if s in states.OPEN)
+        elapsed = time.monotonic() - start
+        if (total == expected and not open_) or elapsed > timeout:
+            print(f"settled={total == expected and not open_} {elapsed:.1f}s after the chaos: {dict(found)}")
+            return found
+        if int(elapsed) % 3 == 0 and int(elapsed) != last:
+            last = int(elapsed)
+            print(f"{elapsed:5.1f}s {dict(found)}")
+        time.sleep(0.3)
+
+
 def _kill_group(pgid: int) -> None:
     try:
         os.killpg(pgid, signal.SIGKILL)

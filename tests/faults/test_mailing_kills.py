@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import random
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -19,8 +18,8 @@ import pytest
 from sqlalchemy import select, text
 
 from core.mail import states as message_states
-from tests.faults.harness import (ProviderEvents, Workers, app_config, final_states, private_redis, send_now, wait_done,
-                                  wait_started, worker_env)
+from tests.faults.harness import (ProviderEvents, Workers, app_config, final_states, kill_at_random, private_redis, send_now,
+                                  wait_done, wait_started, worker_env)
 from tests.standins.sendgrid import Faults, SendgridStandin
 from tests.standins.sendgrid_events import EventFaults
 
@@ -59,20 +58,8 @@ def _chaos_run(config, redis_url, tmp_path, size: int, seed: int, unsafe: bool, 
         try:
             expected = send_now(app, mailing_id)
             wait_started(app, mailing_id, timeout=30)  # workers take a few seconds to boot
-            kills = Counter()
-            end = time.monotonic() + chaos_seconds
-            while time.monotonic() < end:
-                time.sleep(rng.uniform(0.2, 0.9))
-                if rng.random() < 0.6:
-                    kills["horse"] += workers.kill_horse(rng)
-                else:
-                    workers.kill_worker(rng)
-                    kills["worker"] += 1
-                    time.sleep(rng.uniform(0, 0.5))
-                    workers.start(1)
+            kills = kill_at_random(workers, rng, chaos_seconds)
             print(f"seed={seed} size={size} unsafe={unsafe} kills={dict(kills)}")
-            while len(workers.alive()) < 2:
-                workers.start(1)
             if not unsafe:  # the provider recovers; the broken variant keeps meeting faults to the end
                 standin.faults = Faults(latency=FAULTS["latency"])
             status = wait_done(app, mailing_id, timeout=240)  # generous: CI machines are busy
