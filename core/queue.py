@@ -34,9 +34,11 @@ def _resolve(path: str):
 
 
 def enqueue(path: str, *args: Any, queue: str = "default", job_id: str | None = None,
-            at_front: bool = False, delay_seconds: float | None = None, timeout: float | None = None) -> str | None:
+            at_front: bool = False, delay_seconds: float | None = None, timeout: float | None = None,
+            retries: tuple[int, ...] = ()) -> str | None:
     """Run `path(*args)` in the background (or now, in-process, without Redis). `timeout`: seconds after
-    which rq stops the job (rq's default is 180)."""
+    which rq stops the job (rq's default is 180). `retries`: seconds to wait before each new try when
+    the job fails or its work horse dies (only for idempotent jobs)."""
     if not current_app.config.get("REDIS_URL"):
         _resolve(path)(*args)
         return None
@@ -48,6 +50,10 @@ def enqueue(path: str, *args: Any, queue: str = "default", job_id: str | None = 
     kwargs = dict(job_id=job_id, at_front=at_front, result_ttl=600, failure_ttl=86400)
     if timeout:
         kwargs["job_timeout"] = int(timeout) + 1
+    if retries:
+        from rq import Retry
+
+        kwargs["retry"] = Retry(max=len(retries), interval=list(retries))
     if delay_seconds:
         job = q.enqueue_in(timedelta(seconds=delay_seconds), run_job, path, list(args), **kwargs)
     else:

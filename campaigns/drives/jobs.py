@@ -34,6 +34,17 @@ def send_confirmation(signature_id: int) -> bool:
     return True
 
 
+DELIVER = "campaigns.drives.jobs.deliver"
+
+
+def start_delivery(drive_id: int) -> None:
+    """Deliver the drive in the background. The job is idempotent (each letter is written once per
+    drive, batch and target), so a job whose work horse died is simply run again by rq."""
+    from core.queue import enqueue
+
+    enqueue(DELIVER, drive_id, queue="mail", retries=(5, 30, 120), timeout=1800)
+
+
 def deliver(drive_id: int) -> None:
     from campaigns.drives.delivery import deliver_drive
 

@@ -8,7 +8,6 @@ from campaigns.drives.models import DELIVERY_MODES, LANGUAGES
 from core.audit import record
 from core.db import db
 from core.errors import NotFound, ValidationError
-from core.queue import enqueue
 from core.security import access, fresh_login_required
 
 PREFIX = "/campaign-drives"
@@ -164,7 +163,9 @@ def deliver(drive_id: int):
         flash("Nothing was sent: confirm on this page, which says who gets the letter.", "error")
         return redirect(url_for("drives.deliver", drive_id=drive.id))
     else:
-        enqueue("campaigns.drives.jobs.deliver", drive.id, queue="mail")
+        from campaigns.drives.jobs import start_delivery
+
+        start_delivery(drive.id)
         flash("Delivery started: each target receives the letter with the signatures it has not had yet.",
               "success")
     return redirect(url_for("drives.detail", drive_id=drive.id))

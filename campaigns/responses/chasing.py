@@ -23,7 +23,7 @@ from contacts.models import Contact
 from contacts.suppression import is_suppressed, suppressed_among
 from core import mail
 from core.mail import states
-from core.db import db, utcnow
+from core.db import db
 from core.errors import Conflict, DomainError, NotFound, ValidationError
 
 

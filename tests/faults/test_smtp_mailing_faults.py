@@ -18,7 +18,6 @@ from collections import Counter
 from contextlib import contextmanager
 from pathlib import Path
 
-import pytest
 from sqlalchemy import func, select, text
 
 from tests.conftest import AuthActions
