@@ -155,10 +155,17 @@ def deliver_drive(drive_id: int) -> Report:
 
 
 def _write(drive: Drive, batch: int, contact, envelope, language: str, counts: dict) -> int | None:
-    """The ledger row and the delivery row, in one transaction; None if this letter exists already."""
+    """The ledger row and the delivery row, in one transaction; None if this letter exists already.
+
+    The ref counts the tries: a target reaching this point has no open or accepted letter of this
+    batch, so earlier rows of the batch were refused, and this is the next try; two runs at once
+    compute the same ref, and only one of them can write it."""
+    tries = db.session.execute(select(func.count()).where(
+        DriveDelivery.drive_id == drive.id, DriveDelivery.contact_id == contact.id,
+        DriveDelivery.batch == batch)).scalar_one()
+    ref = f"drive:{drive.id}:batch:{batch}:contact:{contact.id}:try:{tries + 1}"
     try:
-        sent = outgoing.write_one(envelope, "drive_letter", f"drive:{drive.id}:batch:{batch}:contact:{contact.id}",
-                                  contact_id=contact.id, language=language)
+        sent = outgoing.write_one(envelope, "drive_letter", ref, contact_id=contact.id, language=language)
         db.session.add(DriveDelivery(drive_id=drive.id, contact_id=contact.id, email=contact.email, batch=batch,
                                      sent_id=sent.id, **counts))
         db.session.commit()

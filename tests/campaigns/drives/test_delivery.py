@@ -293,3 +293,23 @@ def test_a_target_can_unsubscribe_from_a_drive_letter_in_one_click(app, client, 
     result = runner.invoke(args=["drives", "digest", "--drive", "1"])
     assert "1 sent" in result.output, result.output  # the digest reaches only the one still listening
     assert [m["To"] for m in outbox(app)].count("envoy@embassy.example") == 1
+
+
+def test_a_letter_the_relay_refused_is_tried_again_on_the_next_delivery_and_only_then(app, client, runner):
+    from tests.standins.smtp import Relay, running
+
+    make_contact(app, "envoy@embassy.example", language="en")
+    make_contact(app, "posol@embassy.example", language="ru")
+    make_drive(app, audience={"tags": ["eu"]})
+    _signers(client)
+    relay = Relay(at_rcpt={"posol@embassy.example": "550 5.1.1 mailbox full"}, times={"posol@embassy.example": 1})
+    with running(relay):
+        app.config.update(MAIL_BACKEND="smtp", SMTP_URL=relay.url)
+        first = runner.invoke(args=["drives", "digest", "--drive", "1"]).output
+        again = runner.invoke(args=["drives", "digest", "--drive", "1"]).output  # no new signature since
+        third = runner.invoke(args=["drives", "digest", "--drive", "1"]).output
+    assert "1 sent, 1 failed" in first and "1 sent, 0 failed" in again and "0 sent, 0 failed" in third, (first, again, third)
+    assert sorted(c.to[0] for c in relay.copies if c.taken) == ["envoy@embassy.example", "posol@embassy.example"]
+    assert [d[1:] for d in _deliveries(app)] == [("envoy@embassy.example", 3, 2, "sent"),
+                                                 ("posol@embassy.example", 3, 2, "failed"),
+                                                 ("posol@embassy.example", 3, 2, "sent")]
