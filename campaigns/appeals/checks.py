@@ -66,6 +66,24 @@ class Inspector:
         self.problems: list[Problem] = []
         self.fields: set[str] = set()
         self.assigned: set[str] = set()
+        # Fields printed with no fallback: `x or "..."`, `x|default(...)`, an `if` on x, print something
+        # when x is empty, so only the others make a recipient without x impossible to write to.
+        self.required: set[str] = set()
+        self.guard = 0
+        self.guarded_paths: list[set[str]] = []
+
+    def use(self, path: str) -> None:
+        self.fields.add(path)
+        if not self.guard and not any(path in paths or any(path.startswith(p + ".") for p in paths)
+                                      for paths in self.guarded_paths):
+            self.required.add(path)
+
+    def guarded(self, visit, *args):
+        self.guard += 1
+        try:
+            return visit(*args)
+        finally:
+            self.guard -= 1
 
     def refuse(self, node: nodes.Node, message: str, field: str | None = None) -> None:
         problem = Problem(getattr(node, "lineno", None), field, message)
@@ -84,6 +102,8 @@ class Inspector:
             self.visit_assign(node, scope, depth)
         elif isinstance(node, nodes.Expr):
             self.expr(node, scope, depth)
+        elif isinstance(node, nodes.If):
+            self.visit_if(node, scope, depth)
         else:
             for child in node.iter_child_nodes():
                 self.visit(child, scope, depth)
@@ -103,6 +123,24 @@ class Inspector:
             self.expr(node.test, inner, depth)
         for child in node.body:
             self.visit(child, inner, depth + 1)
+        for child in node.else_:
+            self.visit(child, scope, depth)
+
+    def visit_if(self, node: nodes.If, scope: dict, depth: int) -> None:
+        """What an `if` tests is not required; neither is what its body prints of the fields it tested."""
+        self.guarded(self.expr, node.test, scope, depth)
+        found = [node.test, *node.test.find_all((nodes.Getattr, nodes.Getitem))]  # find_all skips the node itself
+        tested = {dotted(n) for n in found if isinstance(n, (nodes.Getattr, nodes.Getitem))} - {None}
+        if isinstance(node.test, nodes.Name):  # `{% if cases %}`; a bare `contact` of contact.x is not tested
+            tested.add(node.test.name)
+        self.guarded_paths.append(tested)
+        try:
+            for child in node.body:
+                self.visit(child, scope, depth)
+        finally:
+            self.guarded_paths.pop()
+        for branch in node.elif_:
+            self.visit_if(branch, scope, depth)
         for child in node.else_:
             self.visit(child, scope, depth)
 
@@ -141,7 +179,7 @@ class Inspector:
             if node.name in scope:
                 shape = scope[node.name]
                 if node.name in SCHEMA and shape is SCHEMA[node.name]:
-                    self.fields.add(node.name)
+                    self.use(node.name)
                 return shape
             if node.name == "range":
                 return ANY
@@ -149,6 +187,19 @@ class Inspector:
             return ANY
         if isinstance(node, (nodes.Getattr, nodes.Getitem)):
             return self.lookup(node, scope, depth)
+        if isinstance(node, nodes.Or):  # `a or b or "fallback"`: only the last one may print nothing
+            self.guarded(self.expr, node.left, scope, depth)
+            return self.expr(node.right, scope, depth)
+        if isinstance(node, nodes.CondExpr):  # `a if a else b`: the test and what it guards
+            self.guarded(self.expr, node.test, scope, depth)
+            self.guarded(self.expr, node.expr1, scope, depth)
+            return self.expr(node.expr2, scope, depth) if node.expr2 is not None else ANY
+        if isinstance(node, nodes.Filter) and node.name in ("default", "d") and node.node is not None:
+            self.check_named(node)
+            self.guarded(self.expr, node.node, scope, depth)
+            for arg in list(node.args) + [kw.value for kw in node.kwargs]:
+                self.expr(arg, scope, depth)
+            return ANY
         if isinstance(node, nodes.Filter) or isinstance(node, nodes.Test):
             self.check_named(node)
         if isinstance(node, nodes.Call):
@@ -205,7 +256,7 @@ class Inspector:
                 self.refuse(node, f"unknown field {path}", path)
                 return ANY
             if path and path.split(".")[0] in SCHEMA:
-                self.fields.add(path)
+                self.use(path)
             return base[key]
         self.refuse(node, f"{dotted(node.node) or 'this value'} has no field '{key}'", path)
         return ANY
@@ -230,8 +281,10 @@ def dotted(node) -> str | None:
     return None
 
 
-def inspect(tree: nodes.Template, source: str, *, links_checked: bool) -> tuple[list[Problem], set[str]]:
-    """Every problem in one template part (with its line), and the fields it uses."""
+def inspect(tree: nodes.Template, source: str, *,
+            links_checked: bool) -> tuple[list[Problem], set[str], set[str]]:
+    """Every problem in one template part (with its line), the fields it uses, and those it needs (used
+    with no fallback: a recipient without one of them would get a letter with a hole in it)."""
     inspector = Inspector()
     scope = {name: shape for name, shape in SCHEMA.items()}
     for child in tree.body:
@@ -242,4 +295,5 @@ def inspect(tree: nodes.Template, source: str, *, links_checked: bool) -> tuple[
             inspector.refuse(nodes.Const(None, lineno=line),
                              "a field cannot start a link address; write the address, then the field")
     fields = {f for f in inspector.fields if not any(other.startswith(f + ".") for other in inspector.fields)}
-    return sorted(inspector.problems, key=lambda p: p.line or 0), fields
+    required = {f for f in inspector.required if f in fields}
+    return sorted(inspector.problems, key=lambda p: p.line or 0), fields, required

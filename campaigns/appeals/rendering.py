@@ -113,11 +113,11 @@ def _parse(env: AppealSandbox, part: str, source: str):
         raise TemplateRejected(part, [Problem(exc.lineno, None, exc.message or "syntax error")]) from None
     except RecursionError:
         raise TemplateRejected(part, [Problem(None, None, "the template is nested too deeply")]) from None
-    problems, fields = inspect(tree, source, links_checked=(part == "body"))
+    problems, fields, required = inspect(tree, source, links_checked=(part == "body"))
     if problems:
         raise TemplateRejected(part, problems)
     try:
-        return env.from_string(source), fields
+        return env.from_string(source), fields, required
     except RecursionError:
         raise TemplateRejected(part, [Problem(None, None, "the template is nested too deeply")]) from None
 
@@ -135,15 +135,17 @@ def compile_template(subject: str, body_markdown: str, language: str = "en") -> 
         raise TemplateRejected("body", [Problem(None, None, "the body cannot contain NUL characters")])
     if len(body) > MAX_BODY:
         raise TemplateRejected("body", [Problem(None, None, f"the body is longer than {MAX_BODY} characters")])
-    subject_template, subject_fields = _parse(SUBJECT_ENV, "subject", subject)
-    body_template, body_fields = _parse(BODY_ENV, "body", body)
-    return Compiled(subject_template, body_template, language, frozenset(subject_fields | body_fields), body)
+    subject_template, subject_fields, subject_required = _parse(SUBJECT_ENV, "subject", subject)
+    body_template, body_fields, body_required = _parse(BODY_ENV, "body", body)
+    return Compiled(subject_template, body_template, language, frozenset(subject_fields | body_fields), body,
+                    frozenset(subject_required | body_required))
 
 
 class Compiled:
-    def __init__(self, subject_template, body_template, language: str, fields: frozenset, body: str):
+    def __init__(self, subject_template, body_template, language: str, fields: frozenset, body: str,
+                 required: frozenset = frozenset()):
         self.subject_template, self.body_template = subject_template, body_template
-        self.language, self.fields = language, fields
+        self.language, self.fields, self.required = language, fields, required
         nonce = "ph" + secrets.token_hex(6)
         while nonce in body:
             nonce = "ph" + secrets.token_hex(6)

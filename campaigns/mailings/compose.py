@@ -87,12 +87,12 @@ def compiled_for(mailing: Mailing, language: str | None, cache: dict):
 
 
 def fields_needed(mailing: Mailing) -> dict:
-    """language -> the fields its variant uses (None: the fallback variant)."""
+    """language -> the fields its variant needs: printed with no fallback (None: the fallback variant)."""
     if mailing.template_id is None:
         return {}
     cache: dict = {}
     languages = {None} | set(db.session.execute(select(Contact.language).distinct()).scalars())
-    return {lang: compiled_for(mailing, lang, cache).fields for lang in languages}
+    return {lang: compiled_for(mailing, lang, cache).required for lang in languages}
 
 
 def shared_context(mailing: Mailing) -> tuple[list[dict], dict | None, dict]:

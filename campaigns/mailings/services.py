@@ -105,6 +105,7 @@ def send_mailing(mailing_id: int, at: datetime | None = None) -> int:
     mailing = get_mailing(mailing_id)
     if mailing.status not in ("draft", "scheduled"):
         raise Conflict(f"the mailing is {mailing.status}; only a draft can be sent")
+    _refuse_an_empty_audience(mailing)
     audit.record("mailing.send", f"mailing:{mailing_id}", {"at": at.isoformat() if at else "now"})
     if at is not None and at > utcnow() + timedelta(seconds=5):
         mailing.status, mailing.send_at = "scheduled", at
@@ -124,6 +125,22 @@ def send_mailing(mailing_id: int, at: datetime | None = None) -> int:
         jobs.dispatch(mailing_id)
         jobs.finish_done([mailing_id])
     return queued
+
+
+def _refuse_an_empty_audience(mailing: Mailing) -> None:
+    """A mailing that would reach nobody is not sent: say why (who was left out, which fields are missing)."""
+    from campaigns.mailings.compose import fields_needed
+    from campaigns.mailings.preparing import resolve
+    from campaigns.mailings.review import REASONS
+
+    audience = resolve(mailing, fields_needed(mailing))
+    if audience.recipients:
+        return
+    left_out = "; ".join(f"{n} {REASONS.get(k, k)}" for k, n in sorted(audience.excluded.items(), key=lambda kv: -kv[1]))
+    missing = ", ".join(f"{f} ({n})" for f, n in sorted(audience.missing.items()))
+    why = f"left out: {left_out}" if left_out else "the audience is empty"
+    raise Conflict(f"nobody would get this mailing ({why}{'; missing fields: ' + missing if missing else ''})",
+                   {"audience": "nobody to send to"})
 
 
 def _move(mailing_id: int, from_states: tuple[str, ...], to: str, action: str) -> Mailing:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import email
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select, update
 
 from campaigns.mailings import services
@@ -130,3 +131,27 @@ def test_a_scheduled_mailing_starts_when_its_time_comes(app):
         jobs.run_pump()
         jobs.run_pump()
         assert services.progress(mailing_id)["counts"]["sent"] == 2
+
+
+def test_a_field_with_a_fallback_is_not_required_and_a_mailing_to_nobody_is_refused_with_the_reason(app):
+    """A starter appeal opens with `contact.salutation or "Dear Sir or Madam"`: contacts without a
+    salutation still get it. A field printed with no fallback is required; when nobody has it, the
+    mailing is not sent, and says why."""
+    from campaigns.mailings import services
+    from campaigns.mailings.models import Message
+    from core.errors import Conflict
+    from tests.campaigns.mailings.factories import make_contacts, make_mailing, make_template
+
+    with app.app_context():
+        make_contacts(3, salutation=None)
+        fallback = make_template(body='{{ contact.salutation or "Dear Sir or Madam" }},\n\n'
+                                      '{% if contact.position %}As {{ contact.position }}, you{% else %}You{% endif %} '
+                                      'can help.')
+        assert services.send_mailing(make_mailing(template_id=fallback)) == 3
+        bare = make_mailing(template_id=make_template(body="{{ contact.salutation }},\n\nYou can help."))
+        with pytest.raises(Conflict) as refused:
+            services.send_mailing(bare)
+        assert "nobody would get this mailing" in refused.value.message
+        assert "missing fields: contact.salutation (3)" in refused.value.message
+        assert services.get_mailing(bare).status == "draft"
+        assert db.session.execute(select(Message.id).where(Message.mailing_id == bare)).first() is None
