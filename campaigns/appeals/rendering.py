@@ -34,6 +34,7 @@ from campaigns.appeals.fields import context_for, primary  # noqa: F401 - part o
 from campaigns.appeals.budget import BUDGET_KEY, MARKDOWN_BUDGET, Budget, budget_of, markdown_deadline
 from campaigns.appeals.sandbox import MAX_OUTPUT, AppealSandbox
 from core.errors import ValidationError
+from core.mail.headers import header_problem
 
 MAX_SUBJECT = 300
 MAX_BODY = 50_000
@@ -130,8 +131,8 @@ def compile_template(subject: str, body_markdown: str, language: str = "en") -> 
     subject, body = subject or "", (body_markdown or "").replace("\r\n", "\n")
     if not subject.strip():
         raise TemplateRejected("subject", [Problem(None, None, "the subject is empty")])
-    if any(c in subject for c in "\r\n\x00"):
-        raise TemplateRejected("subject", [Problem(1, None, "the subject cannot contain line breaks or NUL")])
+    if header_problem(subject):
+        raise TemplateRejected("subject", [Problem(1, None, f"the subject {header_problem(subject)}")])
     if len(subject) > MAX_SUBJECT:
         raise TemplateRejected("subject", [Problem(1, None, f"the subject is longer than {MAX_SUBJECT} characters")])
     if "\x00" in body:
@@ -160,8 +161,8 @@ class Compiled:
         sink.nonce, sink.size = self.nonce, 0
         base = {"range": BODY_ENV.globals["range"], BUDGET_KEY: budget}
         subject = self._run(self.subject_template, {**base, **context}, "subject", budget)
-        if any(c in subject for c in "\r\n\x00"):
-            raise TemplateRejected("subject", [Problem(1, None, "the filled-in subject contains a line break")])
+        if header_problem(subject):
+            raise TemplateRejected("subject", [Problem(1, None, f"the filled-in subject {header_problem(subject)}")])
         skeleton = self._run(self.body_template, {**base, **context, SINK_KEY: sink}, "body", budget)
         shape = self.shapes.get(skeleton)
         if shape is None:

@@ -11,6 +11,7 @@ from campaigns.cases.photos import clean_photo
 from core import audit
 from core.db import db, utcnow
 from core.errors import NotFound, ValidationError
+from core.mail.headers import LINE_BREAKS
 
 PAGE_SIZE = 50
 
@@ -36,7 +37,7 @@ def _text(data: dict, field: str, limit: int, *, required: bool = False, line: b
         raise ValidationError(field, "is required")
     if len(value) > limit:
         raise ValidationError(field, f"is longer than {limit} characters")
-    if "\x00" in value or (line and ("\r" in value or "\n" in value)):
+    if "\x00" in value or (line and not LINE_BREAKS.isdisjoint(value)):
         raise ValidationError(field, "cannot contain line breaks or NUL characters")
     return value
 

@@ -17,6 +17,7 @@ from core.db import db, utcnow
 from core.errors import Conflict, NotFound, ValidationError
 from core.queue import enqueue
 from core.mail import states
+from core.mail.headers import check_header
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,7 @@ def _sender_fields(data: MailingInput) -> dict:
     if identity is not None:
         return {"sender_id": identity.id, "from_name": identity.from_name, "from_email": identity.from_email,
                 "reply_to": identity.reply_to}
-    return {"sender_id": None, "from_name": data.from_name.strip()[:200],
+    return {"sender_id": None, "from_name": check_header("from_name", data.from_name.strip()[:200]),
             "from_email": _email(data.from_email, "from_email"), "reply_to": _email(data.reply_to, "reply_to", False)}
 
 
