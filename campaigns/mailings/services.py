@@ -207,7 +207,7 @@ def progress(mailing_id: int) -> dict:
             "done": mailing.status in ("done", "cancelled")}
 
 
-def test_envelope(mailing_id: int, to: str) -> mail.Envelope:
+def test_envelope(mailing_id: int, to: str, reader=None) -> mail.Envelope:
     """The first recipient's envelope as the Composer builds it (From, Reply-To, headers), addressed to
     `to` with the subject marked "[TEST] ". Its key is its own: it names no message of the ledger."""
     import secrets
@@ -216,7 +216,7 @@ def test_envelope(mailing_id: int, to: str) -> mail.Envelope:
     from campaigns.mailings.review import review_mailing
 
     mailing = get_mailing(mailing_id)
-    review = review_mailing(mailing_id, samples=1)
+    review = review_mailing(mailing_id, samples=1, reader=reader, via="test copy")
     if not review.samples:
         raise ValidationError("audience", "nobody to render a sample for")
     contact = review.samples[0][0]
@@ -225,11 +225,11 @@ def test_envelope(mailing_id: int, to: str) -> mail.Envelope:
     return replace(envelope, to=to, subject=f"[TEST] {envelope.subject}")
 
 
-def test_send(mailing_id: int, to: str) -> None:
+def test_send(mailing_id: int, to: str, reader=None) -> None:
     """Send the first recipient's letter, From and Reply-To included, to the campaigner's own address
-    (marked as a test), through the one outgoing ledger."""
+    (marked as a test), through the one outgoing ledger. `reader`: who asked for it, and reads it."""
     mailing = get_mailing(mailing_id)
-    if mail.deliver(test_envelope(mailing_id, to), "test") == states.FAILED:
+    if mail.deliver(test_envelope(mailing_id, to, reader), "test") == states.FAILED:
         raise mail.MailError(f"the mail server refused the test copy to {to}")
     audit.record("mailing.test_send", f"mailing:{mailing.id}")
     db.session.commit()
