@@ -119,3 +119,15 @@ def test_a_sender_saved_with_a_line_break_fails_its_messages_not_the_send(client
         reasons = list(db.session.execute(
             select(Message.last_error).where(Message.mailing_id == created.json["id"])).scalars())
     assert len(reasons) == 2 and all("sender.name" in r and "U+2028" in r for r in reasons), reasons
+
+
+def test_a_drive_title_with_a_line_break_is_refused_naming_the_field(client, auth):
+    """A drive's title is the subject of the letters delivered to its targets."""
+    headers = api(auth)
+    body = {"slug": "free-aigerim", "title": "Free\u2028Aigerim", "letter": "We ask you to act.", "goal": 250,
+            "audience": {"tags": ["eu"]}}
+    refused = client.post("/api/v1/drives", json=body, headers=headers)
+    assert refused.status_code == 422 and list(refused.json["error"]["fields"]) == ["title"]
+    body = {**body, "title": "Free Aigerim", "letter": {"en": {"title": "Free\x85Aigerim", "body": "We ask you."}}}
+    refused = client.post("/api/v1/drives", json=body, headers=headers)
+    assert refused.status_code == 422 and list(refused.json["error"]["fields"]) == ["letters.en.title"]
