@@ -115,10 +115,12 @@ def run(app, args, redis, host, url, workers) -> dict:
     n = args.recipients
     make_contacts(n)
     mailing_id = make_mailing()
+    from accounts.models import User
     from campaigns.mailings.review import review_mailing
 
     started = time.monotonic()
-    review = review_mailing(mailing_id)  # what the review page computes before anyone sends
+    reader = User(email="bench@example.org", role="campaigner")  # reads the samples (audited: the case is confidential)
+    review = review_mailing(mailing_id, reader=reader)  # what the review page computes before anyone sends
     review_seconds = time.monotonic() - started
     db.session.remove()
     redis_before = redis.info("memory")["used_memory"]

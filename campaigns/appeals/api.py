@@ -89,6 +89,6 @@ def templates_render(template_id: int):
     user = g.api_user
     rendered = services.preview(variant.subject, variant.body, variant.language, contact_id=data.get("contact_id"),
                                 case_ids=case_ids, campaign_id=template.campaign_id,
-                                sender={"name": user.name or user.email, "email": user.email})
+                                sender={"name": user.name or user.email, "email": user.email}, reader=user)
     return jsonify({"language": variant.language, "subject": rendered.subject, "html": rendered.html,
                     "text": rendered.text})

@@ -2,7 +2,7 @@
 
 Templates never see ORM objects: `context_for` copies the few values a letter needs into dicts,
 strings and lists, formats dates for the recipient's language, and refuses values that could break
-a mail header (CR, LF, NUL in names). `SCHEMA` is what the compile-time check validates field names
+a mail header (any line break `str.splitlines` knows, or NUL, in names). `SCHEMA` is what the compile-time check validates field names
 against, so a typo like `contact.nmae` is reported with its line before anything is saved.
 """
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from core.errors import ValidationError
+from core.mail.headers import header_problem
 
 EVENT = {"date": None, "kind": None, "description": None, "source": None}
 CASE = {
@@ -85,8 +86,8 @@ def _text(value, field: str) -> str:
     text = value if isinstance(value, str) else str(value)
     if "\x00" in text:
         raise ValidationError(field, "contains a NUL character")
-    if field in HEADER_SAFE and ("\r" in text or "\n" in text):
-        raise ValidationError(field, "contains a line break")
+    if field in HEADER_SAFE and header_problem(text):
+        raise ValidationError(field, header_problem(text))
     if len(text) > MAX_VALUE:
         raise ValidationError(field, f"is longer than {MAX_VALUE} characters")
     return text

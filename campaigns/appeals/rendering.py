@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import re
 import secrets
-import time
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -32,16 +31,19 @@ from markupsafe import Markup, escape
 
 from campaigns.appeals.checks import Problem, inspect
 from campaigns.appeals.fields import context_for, primary  # noqa: F401 - part of this module's contract
-from campaigns.appeals.sandbox import BUDGET_KEY, MAX_OUTPUT, AppealSandbox, IterationBudget
+from campaigns.appeals.budget import BUDGET_KEY, MARKDOWN_BUDGET, Budget, budget_of, markdown_deadline
+from campaigns.appeals.sandbox import MAX_OUTPUT, AppealSandbox
 from core.errors import ValidationError
+from core.mail.headers import header_problem
 
 MAX_SUBJECT = 300
 MAX_BODY = 50_000
-MAX_SECONDS = 2.0
 SINK_KEY = "\x00sink"
 SHAPES_CACHED = 64
 # html off: raw HTML in a template is shown as text. breaks: a new line in a letter is a new line.
 MARKDOWN = MarkdownIt("commonmark", {"html": False, "breaks": True})
+MARKDOWN.inline.ruler.before(MARKDOWN.inline.ruler.get_all_rules()[0], "deadline", markdown_deadline)
+MARKDOWN.block.ruler.before(MARKDOWN.block.ruler.get_all_rules()[0], "deadline", markdown_deadline)
 SAFE_URL_START = re.compile(r"^(?:https?://[^/?#\s\"'<>]+[/?#]|mailto:[^?\"]*\?)", re.I)
 
 
@@ -78,6 +80,7 @@ def _as_text(value) -> str:
 @pass_context
 def _set_aside(context, value) -> str:
     """finalize for the body: keep the value, print a placeholder in its place."""
+    budget_of(context).check_time()
     sink = context.parent[SINK_KEY]
     text = _as_text(value)
     sink.size += len(text)
@@ -89,6 +92,7 @@ def _set_aside(context, value) -> str:
 
 @pass_context
 def _plain(context, value) -> str:
+    budget_of(context).check_time()
     return _as_text(value)
 
 
@@ -127,8 +131,8 @@ def compile_template(subject: str, body_markdown: str, language: str = "en") -> 
     subject, body = subject or "", (body_markdown or "").replace("\r\n", "\n")
     if not subject.strip():
         raise TemplateRejected("subject", [Problem(None, None, "the subject is empty")])
-    if any(c in subject for c in "\r\n\x00"):
-        raise TemplateRejected("subject", [Problem(1, None, "the subject cannot contain line breaks or NUL")])
+    if header_problem(subject):
+        raise TemplateRejected("subject", [Problem(1, None, f"the subject {header_problem(subject)}")])
     if len(subject) > MAX_SUBJECT:
         raise TemplateRejected("subject", [Problem(1, None, f"the subject is longer than {MAX_SUBJECT} characters")])
     if "\x00" in body:
@@ -154,34 +158,33 @@ class Compiled:
         self.shapes: dict[str, _Shape] = {}
 
     def render(self, context: dict) -> Rendered:
-        budget = IterationBudget()
+        budget = Budget()  # one for the whole letter: subject, body and the Markdown step
         sink = _Sink()
         sink.nonce, sink.size = self.nonce, 0
         base = {"range": BODY_ENV.globals["range"], BUDGET_KEY: budget}
-        subject = self._run(self.subject_template, {**base, **context}, "subject")
-        if any(c in subject for c in "\r\n\x00"):
-            raise TemplateRejected("subject", [Problem(1, None, "the filled-in subject contains a line break")])
-        skeleton = self._run(self.body_template, {**base, **context, SINK_KEY: sink}, "body")
+        subject = self._run(self.subject_template, {**base, **context}, "subject", budget)
+        if header_problem(subject):
+            raise TemplateRejected("subject", [Problem(1, None, f"the filled-in subject {header_problem(subject)}")])
+        skeleton = self._run(self.body_template, {**base, **context, SINK_KEY: sink}, "body", budget)
         shape = self.shapes.get(skeleton)
         if shape is None:
-            shape = self._shape(skeleton)
+            shape = self._shape(skeleton, budget)
         html = _fill(shape.html_parts, shape.html_slots, sink)
         text = _fill(shape.text_parts, shape.text_slots, sink)
         if len(html) > 2 * MAX_OUTPUT or len(text) > 2 * MAX_OUTPUT:
             raise TemplateRejected("body", [Problem(None, None, "the letter is larger than the output limit")])
         return Rendered(subject.strip(), html, text)
 
-    def _run(self, template, variables: dict, part: str) -> str:
+    def _run(self, template, variables: dict, part: str, budget: Budget) -> str:
         context = template.new_context(variables, shared=True)
-        chunks, total, deadline = [], 0, time.monotonic() + MAX_SECONDS
+        chunks, total = [], 0
         try:
             for chunk in template.root_render_func(context):
                 total += len(chunk)
                 chunks.append(chunk)
                 if total > MAX_OUTPUT:
                     raise TemplateRejected(part, [Problem(None, None, "the output is larger than the limit")])
-                if time.monotonic() > deadline:
-                    raise TemplateRejected(part, [Problem(None, None, "rendering took too long")])
+                _in_time(budget, part)
         except TemplateRejected:
             raise
         except (TemplateError, SecurityError, TypeError, ValueError, ArithmeticError, LookupError,
@@ -189,8 +192,13 @@ class Compiled:
             raise TemplateRejected(part, [_runtime_problem(template, exc)]) from None
         return "".join(chunks)
 
-    def _shape(self, skeleton: str) -> _Shape:
-        html = nh3.clean(MARKDOWN.render(skeleton))
+    def _shape(self, skeleton: str, budget: Budget) -> _Shape:
+        try:
+            html = MARKDOWN.render(skeleton, {MARKDOWN_BUDGET: budget})
+            budget.check_time()
+        except SecurityError as exc:
+            raise TemplateRejected("body", [Problem(None, None, f"{exc} while laying out the letter")]) from None
+        html = nh3.clean(html)
         html_parts, html_slots = self._split(html, with_modes=True)
         text_parts, text_slots = self._split(skeleton, with_modes=False)
         shape = _Shape(html_parts, html_slots, text_parts, text_slots)
@@ -208,6 +216,13 @@ class Compiled:
             last = match.end()
         parts.append(document[last:])
         return tuple(parts), tuple(slots)
+
+
+def _in_time(budget: Budget, part: str) -> None:
+    try:
+        budget.check_time()
+    except SecurityError as exc:
+        raise TemplateRejected(part, [Problem(None, None, str(exc))]) from None
 
 
 def _fill(parts: tuple, slots: tuple, values: list) -> str:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 from campaigns.appeals.fields import SAMPLE_CONTACT
 from campaigns.appeals.models import AppealTemplate, TemplateVariant
 from campaigns.appeals.rendering import Rendered, compile_template, context_for, pick_language
+from campaigns.cases.disclosure import open_cases
 from campaigns.cases.models import Case
 from campaigns.cases.services import case_data
 from core.db import db
@@ -192,12 +193,15 @@ def preview_contacts(limit: int = 200) -> list[tuple[int, str]]:
 
 
 def preview(subject: str, body: str, language: str, *, contact_id=None, case_ids=(), campaign_id=None,
-            sender: dict | None = None, today: date | None = None) -> Rendered:
-    """What one recipient would get, without saving anything. Raises TemplateRejected."""
+            sender: dict | None = None, today: date | None = None, reader=None) -> Rendered:
+    """What one recipient would get, shown to `reader`; saves nothing but the audit record of a
+    confidential case it shows (which `reader` must be allowed to read). Raises TemplateRejected."""
     from campaigns.services import campaign_data, get_campaign
 
     compiled = compile_template(subject, (body or "").replace("\r\n", "\n"), language)
-    cases = [case_data(c) for c in _cases(case_ids)]
+    rows = _cases(case_ids)
+    open_cases(rows, reader, "template preview")
+    cases = [case_data(c) for c in rows]
     campaign = campaign_data(get_campaign(int(campaign_id))) if campaign_id not in (None, "", "0", 0) else None
     context = context_for(contact_data(contact_id), cases, campaign, sender, today or date.today(), language)
     return compiled.render(context)

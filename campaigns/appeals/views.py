@@ -146,7 +146,7 @@ def preview():
         rendered = services.preview(form.get("subject", ""), form.get("body", ""), language,
                                     contact_id=form.get("contact_id"), case_ids=[c for c in case_ids if c],
                                     campaign_id=form.get("campaign_id") or (template.campaign_id if template else None),
-                                    sender=_sender())
+                                    sender=_sender(), reader=current_user)
     except TemplateRejected as exc:
         if wants_json:  # the preview worked: what it found are the template's problems
             return jsonify({"problems": _problems(exc)})

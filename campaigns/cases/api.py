@@ -1,9 +1,9 @@
 """/api/v1/cases: case files for scripts and other tools."""
 from __future__ import annotations
 
-from flask import jsonify, request
+from flask import g, jsonify, request
 
-from campaigns.cases import services
+from campaigns.cases import disclosure, services
 from core.api import bp, documented, json_body
 from core.security import access
 
@@ -51,7 +51,7 @@ def cases_create():
             tags=["cases"], response_schema=CASE_DETAIL)
 def cases_get(case_id: int):
     case = services.get_case(case_id)
-    services.record_confidential_view(case)
+    disclosure.open_cases([case], g.api_user, "case api")
     return jsonify(services.case_detail(case))
 
 

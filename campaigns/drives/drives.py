@@ -14,6 +14,7 @@ from contacts.segments import audience_query
 from contacts.suppression import suppressed_among
 from core.db import db
 from core.errors import NotFound, ValidationError
+from core.mail.headers import check_header
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,79}$")
 
@@ -54,6 +55,7 @@ def parse_drive(data: dict) -> DriveInput:
     title = str(data.get("title") or "").strip()
     if not title or len(title) > 200:
         raise ValidationError("title", "is required (at most 200 characters)")
+    check_header("title", title)  # the subject of the letters delivered to the targets
     language = str(data.get("language") or data.get("default_language") or "en")
     if language not in LANGUAGES:
         raise ValidationError("language", f"must be one of {', '.join(LANGUAGES)}")
@@ -112,6 +114,7 @@ def _letters(data: dict, language: str, title: str) -> tuple[tuple[str, str, str
             raise ValidationError(f"letters.{lang}", f"language must be one of {', '.join(LANGUAGES)}")
         if isinstance(value, dict):
             body, vtitle = str(value.get("body") or value.get("letter") or ""), str(value.get("title") or title)
+            check_header(f"letters.{lang}.title", vtitle.strip())
         else:
             body, vtitle = str(value or ""), title
         if body.strip():

@@ -17,7 +17,8 @@ from campaigns.senders.addresses import reply_address, unsubscribe_address
 from contacts.models import Contact, Organisation
 from core import mail
 from core.db import db
-from core.errors import DomainError
+from core.errors import DomainError, ValidationError
+from core.mail.headers import envelope_problems
 
 CONTACT_COLUMNS = (Contact.id, Contact.name, Contact.salutation, Contact.position, Organisation.name.label("organisation"),
                    Contact.kind, Contact.country, Contact.city, Contact.email, Contact.language)
@@ -131,11 +132,16 @@ class Composer:
     def envelope(self, key: str, email: str, contact: dict, message_id: str | None = None) -> mail.Envelope:
         rendered = render(self.mailing, contact, self.cache, self.shared)
         m = self.mailing
-        return mail.Envelope(
+        envelope = mail.Envelope(
             to=email, subject=rendered.subject, text=rendered.text, html=rendered.html,
             from_email=m.from_email, from_name=m.from_name, reply_to=reply_address(m, key, self.config),
             key=key, message_id=message_id or mail.new_message_id(m.from_email, key), tracking=m.tracking,
             **unsubscribe_links(key, self.config))
+        problems = envelope_problems(envelope)  # the last check before a header is written
+        if problems:
+            field, reason = next(iter(problems.items()))
+            raise ValidationError(field, reason, problems)
+        return envelope
 
     def envelopes(self, claimed: list[ledger.Claimed]):
         """(unused, results of messages that cannot be rendered, [(claimed, envelope, content hash)])."""

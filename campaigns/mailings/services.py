@@ -17,6 +17,7 @@ from core.db import db, utcnow
 from core.errors import Conflict, NotFound, ValidationError
 from core.queue import enqueue
 from core.mail import states
+from core.mail.headers import check_header
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,7 @@ def _sender_fields(data: MailingInput) -> dict:
     if identity is not None:
         return {"sender_id": identity.id, "from_name": identity.from_name, "from_email": identity.from_email,
                 "reply_to": identity.reply_to}
-    return {"sender_id": None, "from_name": data.from_name.strip()[:200],
+    return {"sender_id": None, "from_name": check_header("from_name", data.from_name.strip()[:200]),
             "from_email": _email(data.from_email, "from_email"), "reply_to": _email(data.reply_to, "reply_to", False)}
 
 
@@ -225,7 +226,7 @@ def progress(mailing_id: int) -> dict:
             "done": finished}
 
 
-def test_envelope(mailing_id: int, to: str) -> mail.Envelope:
+def test_envelope(mailing_id: int, to: str, reader=None) -> mail.Envelope:
     """The first recipient's envelope as the Composer builds it (From, Reply-To, headers), addressed to
     `to` with the subject marked "[TEST] ". Its key is its own: it names no message of the ledger."""
     import secrets
@@ -234,7 +235,7 @@ def test_envelope(mailing_id: int, to: str) -> mail.Envelope:
     from campaigns.mailings.review import review_mailing
 
     mailing = get_mailing(mailing_id)
-    review = review_mailing(mailing_id, samples=1)
+    review = review_mailing(mailing_id, samples=1, reader=reader, via="test copy")
     if not review.samples:
         raise ValidationError("audience", "nobody to render a sample for")
     contact = review.samples[0][0]
@@ -243,11 +244,11 @@ def test_envelope(mailing_id: int, to: str) -> mail.Envelope:
     return replace(envelope, to=to, subject=f"[TEST] {envelope.subject}")
 
 
-def test_send(mailing_id: int, to: str) -> None:
+def test_send(mailing_id: int, to: str, reader=None) -> None:
     """Send the first recipient's letter, From and Reply-To included, to the campaigner's own address
-    (marked as a test), through the one outgoing ledger."""
+    (marked as a test), through the one outgoing ledger. `reader`: who asked for it, and reads it."""
     mailing = get_mailing(mailing_id)
-    if mail.deliver(test_envelope(mailing_id, to), TEST_KIND) == states.FAILED:
+    if mail.deliver(test_envelope(mailing_id, to, reader), TEST_KIND) == states.FAILED:
         raise mail.MailError(f"the mail server refused the test copy to {to}")
     audit.record("mailing.test_send", f"mailing:{mailing.id}")
     db.session.commit()

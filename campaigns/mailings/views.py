@@ -157,7 +157,8 @@ def show(mailing_id: int):
 
         from campaigns.senders.addresses import reply_route
 
-        return render_template("mailings/review.html", mailing=mailing, review=review_mailing(mailing_id),
+        review = review_mailing(mailing_id, reader=current_user)
+        return render_template("mailings/review.html", mailing=mailing, review=review,
                                reply=reply_route(mailing, current_app.config))
     from campaigns.mailings.unknowns import held
 
@@ -196,7 +197,7 @@ def send(mailing_id: int):
 @bp.post("/<int:mailing_id>/test")
 @access("campaigner")
 def test(mailing_id: int):
-    return _act(mailing_id, lambda: services.test_send(mailing_id, current_user.email),
+    return _act(mailing_id, lambda: services.test_send(mailing_id, current_user.email, current_user),
                 f"A test copy went to {current_user.email}.")
 
 

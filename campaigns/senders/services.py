@@ -11,13 +11,16 @@ from campaigns.senders.models import SenderIdentity
 from contacts.validation import clean_email
 from core.db import db
 from core.errors import Conflict, NotFound, ValidationError
+from core.mail.headers import header_problem
 
 
 def _one_line(value, field: str, limit: int, required: bool = False) -> str:
     text = str(value or "").strip()
     if required and not text:
         raise ValidationError(field, "is required")
-    if len(text) > limit or any(c in text for c in "\r\n\x00"):
+    if header_problem(text):
+        raise ValidationError(field, f"must be one line: it {header_problem(text)}")
+    if len(text) > limit:
         raise ValidationError(field, f"must be one line of at most {limit} characters")
     return text
 

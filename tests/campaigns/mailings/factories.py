@@ -40,6 +40,15 @@ def make_case(name: str = "Aigul Example") -> int:
     return create_case({"name": name, "status": "detained", "summary": "Held for a post."}).id
 
 
+def staff(role: str = "campaigner"):
+    """A member of staff (a real user row) to read review samples as: they may show confidential cases."""
+    from accounts.models import User
+    from accounts.services import create_user
+
+    email = f"reader-{role}@example.org"
+    return db.session.execute(select(User).where(User.email == email)).scalar() or create_user(email, role)
+
+
 def make_mailing(tag: str = "envoys", rate: int | None = None, **kw) -> int:
     from campaigns.mailings.services import MailingInput, create_mailing
 

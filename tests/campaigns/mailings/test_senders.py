@@ -5,7 +5,7 @@ from email import policy
 from email.parser import BytesParser
 from pathlib import Path
 
-from tests.campaigns.mailings.factories import make_case, make_contacts, make_mailing, make_template
+from tests.campaigns.mailings.factories import make_case, make_contacts, make_mailing, make_template, staff
 from tests.conftest import csrf_token
 
 PRESS = {"label": "Press office", "from_name": "Justice for Aigul", "from_email": "press@example.net",
@@ -99,7 +99,7 @@ def test_the_test_copy_is_what_the_first_recipient_gets(app, client, auth):
         make_contacts(3)
         sender_id = create_sender(PRESS).id
         mailing_id = make_mailing(sender_id=sender_id)
-        first = review_mailing(mailing_id, samples=1).samples[0][0]["email"]
+        first = review_mailing(mailing_id, samples=1, reader=staff()).samples[0][0]["email"]
     auth.login("campaigner")
     page = f"/mailings/{mailing_id}"
     token = csrf_token(client, page)

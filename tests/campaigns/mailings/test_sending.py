@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 
 from campaigns.mailings import services
 from core.db import db, utcnow
-from tests.campaigns.mailings.factories import make_contacts, make_mailing, make_template
+from tests.campaigns.mailings.factories import make_contacts, make_mailing, make_template, staff
 
 
 def _outbox(app):
@@ -31,7 +31,7 @@ def test_everyone_gets_their_own_copy_and_the_excluded_are_counted_with_reasons(
         db.session.execute(update(Contact).where(Contact.id == ids[1]).values(status="active"))
         db.session.commit()
         mailing_id = make_mailing()
-        review = review_mailing(mailing_id)
+        review = review_mailing(mailing_id, reader=staff())
         assert review.recipients == 6
         assert dict(review.excluded) == {"no email address": 1, "unsubscribed": 1, "on the suppression list": 1}
         assert len(review.samples) == 3 and "Dear Person" in review.samples[0][1].text
@@ -53,7 +53,7 @@ def test_contacts_missing_a_field_the_template_needs_are_left_out(app):
         db.session.execute(update(Contact).where(Contact.email == "person0@example.org").values(position="Consul"))
         db.session.commit()
         template_id = make_template(body="Dear {{ contact.position }}, about {{ case.name }}.")
-        review = review_mailing(make_mailing(template_id=template_id))
+        review = review_mailing(make_mailing(template_id=template_id), reader=staff())
     assert review.recipients == 1
     assert dict(review.excluded) == {"missing fields the template needs": 2}
     assert review.missing == {"contact.position": 2}
