@@ -145,9 +145,25 @@ def refuse_oversized_body() -> None:
         abort(413)
 
 
+UNTRUSTED_PROXY = ("requests arrive with X-Forwarded-For but TRUSTED_PROXIES is 0: every visitor seems to "
+                   "come from the proxy's address, so one person's failed sign-ins and signatures slow "
+                   "everyone down; set TRUSTED_PROXIES to the number of proxies in front of the app (README)")
+
+
+def warn_of_untrusted_proxy() -> None:
+    """Log once per app when a proxy we were not told about stands in front of us."""
+    app = current_app._get_current_object()
+    if app.extensions.get("security.proxy_warned") or app.config.get("TRUSTED_PROXIES"):
+        return
+    if "X-Forwarded-For" in request.headers:
+        app.extensions["security.proxy_warned"] = True
+        app.logger.warning(UNTRUSTED_PROXY)
+
+
 def enforce_access():
     """before_request: the one place where every route's rule is checked."""
     refuse_oversized_body()
+    warn_of_untrusted_proxy()
     enforce_session_lifetime()
     endpoint = request.endpoint
     if endpoint is None:
