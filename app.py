@@ -56,6 +56,7 @@ def create_app(config: dict | None = None) -> Flask:
     _register_error_handlers(app)
     _register_navigation(app)
 
+    security.redact_secret_paths(app)
     missing = security.routes_without_rule(app)
     if missing:
         raise RuntimeError(f"routes without an access rule: {', '.join(missing)}")

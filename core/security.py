@@ -197,6 +197,13 @@ def set_security_headers(response):
     return response
 
 
+def redact_secret_paths(app: Flask) -> list[str]:
+    """Once every route is registered: their secret path parts never reach a log (core/redact)."""
+    from core.redact import protect_paths
+
+    return protect_paths(rule.rule for rule in app.url_map.iter_rules())
+
+
 def init_app(app: Flask) -> None:
     proxies = app.config.get("TRUSTED_PROXIES", 0)
     if proxies:  # the remote address (throttling, audit) comes from X-Forwarded-For set by our proxies
