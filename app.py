@@ -38,7 +38,6 @@ def create_app(config: dict | None = None) -> Flask:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_NAME="so_session",
-        MAX_CONTENT_LENGTH=32 * 1024 * 1024,
         WTF_CSRF_TIME_LIMIT=None,  # the token is bound to the session, which has its own lifetime
         SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
     )

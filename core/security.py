@@ -138,13 +138,6 @@ def fresh_login_required(minutes: int = 10):
     return decorate
 
 
-def refuse_oversized_body() -> None:
-    """413 before anything reads a body that is declared larger than MAX_CONTENT_LENGTH."""
-    limit = current_app.config.get("MAX_CONTENT_LENGTH")
-    if limit and request.content_length is not None and request.content_length > limit:
-        abort(413)
-
-
 UNTRUSTED_PROXY = ("requests arrive with X-Forwarded-For but TRUSTED_PROXIES is 0: every visitor seems to "
                    "come from the proxy's address, so one person's failed sign-ins and signatures slow "
                    "everyone down; set TRUSTED_PROXIES to the number of proxies in front of the app (README)")
@@ -162,7 +155,6 @@ def warn_of_untrusted_proxy() -> None:
 
 def enforce_access():
     """before_request: the one place where every route's rule is checked."""
-    refuse_oversized_body()
     warn_of_untrusted_proxy()
     enforce_session_lifetime()
     endpoint = request.endpoint
@@ -208,9 +200,11 @@ def init_app(app: Flask) -> None:
     proxies = app.config.get("TRUSTED_PROXIES", 0)
     if proxies:  # the remote address (throttling, audit) comes from X-Forwarded-For set by our proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+    from core import limits
     from core.redact import install as install_log_redaction
 
     install_log_redaction()
+    limits.init_app(app)  # outermost, and its 413 hook runs before CSRF reads any form
     csrf.init_app(app)
     app.before_request(enforce_access)
     app.after_request(set_security_headers)
