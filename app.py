@@ -7,12 +7,13 @@ from flask import Flask, render_template, request
 from flask_login import LoginManager
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm.exc import ObjectDeletedError, StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from core import api as core_api
 from core import security
 from core.config import ConfigError, from_environment
-from core.errors import DomainError
+from core.errors import Conflict, DomainError
 from core.db import db, migrate
 
 login_manager = LoginManager()
@@ -171,6 +172,13 @@ def _register_error_handlers(app: Flask) -> None:
 
         http = default_exceptions.get(exc.status, default_exceptions[400])(description=exc.message)
         return render_template("errors/error.html", error=http), http.code
+
+    @app.errorhandler(ObjectDeletedError)
+    @app.errorhandler(StaleDataError)
+    def changed_meanwhile(exc):
+        """Another request deleted or changed the row between our read and our write."""
+        db.session.rollback()
+        return domain_error(Conflict("this was changed or deleted at the same time; reload it and try again"))
 
     @app.errorhandler(500)
     def server_error(exc):
