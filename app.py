@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, render_template, request
+from flask import Flask, make_response, render_template, request
 from flask_login import LoginManager
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
@@ -161,7 +161,7 @@ def _register_error_handlers(app: Flask) -> None:
             return core_api._http_error(exc)
         if exc.code and exc.code < 400:
             return exc
-        return render_template("errors/error.html", error=exc), exc.code
+        return core_api.with_allow(make_response(render_template("errors/error.html", error=exc), exc.code), exc)
 
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):
