@@ -3,16 +3,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, render_template, request
+from flask import Flask, make_response, render_template, request
 from flask_login import LoginManager
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm.exc import ObjectDeletedError, StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from core import api as core_api
 from core import security
 from core.config import ConfigError, from_environment
-from core.errors import DomainError
+from core.errors import Conflict, DomainError
 from core.db import db, migrate
 
 login_manager = LoginManager()
@@ -38,7 +39,6 @@ def create_app(config: dict | None = None) -> Flask:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_NAME="so_session",
-        MAX_CONTENT_LENGTH=32 * 1024 * 1024,
         WTF_CSRF_TIME_LIMIT=None,  # the token is bound to the session, which has its own lifetime
         SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
     )
@@ -56,6 +56,7 @@ def create_app(config: dict | None = None) -> Flask:
     _register_error_handlers(app)
     _register_navigation(app)
 
+    security.redact_secret_paths(app)
     missing = security.routes_without_rule(app)
     if missing:
         raise RuntimeError(f"routes without an access rule: {', '.join(missing)}")
@@ -160,7 +161,7 @@ def _register_error_handlers(app: Flask) -> None:
             return core_api._http_error(exc)
         if exc.code and exc.code < 400:
             return exc
-        return render_template("errors/error.html", error=exc), exc.code
+        return core_api.with_allow(make_response(render_template("errors/error.html", error=exc), exc.code), exc)
 
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):
@@ -171,6 +172,13 @@ def _register_error_handlers(app: Flask) -> None:
 
         http = default_exceptions.get(exc.status, default_exceptions[400])(description=exc.message)
         return render_template("errors/error.html", error=http), http.code
+
+    @app.errorhandler(ObjectDeletedError)
+    @app.errorhandler(StaleDataError)
+    def changed_meanwhile(exc):
+        """Another request deleted or changed the row between our read and our write."""
+        db.session.rollback()
+        return domain_error(Conflict("this was changed or deleted at the same time; reload it and try again"))
 
     @app.errorhandler(500)
     def server_error(exc):

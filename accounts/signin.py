@@ -41,7 +41,10 @@ def _record(action: str, user: User | None, **detail) -> None:
 
 
 def _throttled(email: str, addr: str | None, known_device: bool, step: str) -> Outcome | None:
-    wait = throttle.wait_seconds(email, addr, known_device)
+    if step == "confirm":
+        wait = throttle.confirm_wait_seconds(email, addr)
+    else:
+        wait = throttle.wait_seconds(email, addr, known_device)
     if wait <= 0:
         return None
     _record("signin.throttled", _account(email), step=step, wait=math.ceil(wait))
@@ -81,7 +84,7 @@ def check_second_factor(user: User, code: str, addr: str | None, known_device: b
 
 def confirm(user: User, password: str, code: str, addr: str | None) -> Outcome:
     """Re-authentication of a signed-in user before a sensitive action (a fresh sign-in)."""
-    throttled = _throttled(user.email, addr, True, "confirm")
+    throttled = _throttled(user.email, addr, False, "confirm")
     if throttled:
         return throttled
     ok = passwords.verify(user.password_hash, password)

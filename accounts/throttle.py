@@ -3,8 +3,10 @@
 After a few free failures each further failure doubles the wait before the next attempt is even
 checked, up to a cap (15 minutes for an account, an hour for a network). Counters forget after a
 quiet period. A browser that has signed in to an account before carries a signed "known device"
-cookie and is exempt from that account's delay (not from its network's), so a stranger hammering an
-account cannot keep its owner out. Keys are keyed hashes: the table holds no addresses or emails.
+cookie and is exempt from that account's delay and from its network's, so neither a stranger
+hammering an account nor one guessing from the same carrier NAT, office or untrusted proxy (where
+everyone shares one address) can keep the owner out. Its failures still count against both, for
+everyone else. Keys are keyed hashes: the table holds no addresses or emails.
 
 Counters live in Redis when REDIS_URL is set (shared by every web process), else in the database.
 """
@@ -119,16 +121,34 @@ def _clear(key: str) -> None:
 # --- the rules -----------------------------------------------------------------------------------
 
 def wait_seconds(email: str, addr: str | None, known_device: bool = False) -> float:
-    """How long this sign-in must wait before it is even checked (0: go ahead)."""
+    """How long this sign-in must wait before it is even checked (0: go ahead).
+
+    A known device never waits: the network's count is shared by everyone behind one address, and the
+    cookie proves a sign-in to this very account from this browser before.
+    """
+    if known_device:
+        return 0.0
     account, network = _keys(email, addr)
     now = utcnow()
-    waits = [(network, NETWORK)] + ([] if known_device else [(account, ACCOUNT)])
+    waits = [(network, NETWORK), (account, ACCOUNT)]
     longest = 0.0
     for key, policy in waits:
         failures, last = _read(key, policy)
         if last is not None:
             longest = max(longest, policy.delay(failures) - (now - last).total_seconds())
     return max(0.0, longest)
+
+
+def confirm_wait_seconds(email: str, addr: str | None) -> float:
+    """The wait before a signed-in user's confirmation (re-entering the password) is checked.
+
+    Whoever confirms sits at a signed-in browser, known or not; what limits someone guessing at an
+    unlocked laptop is the network's count, as before.
+    """
+    failures, last = _read(_keys(email, addr)[1], NETWORK)
+    if last is None:
+        return 0.0
+    return max(0.0, NETWORK.delay(failures) - (utcnow() - last).total_seconds())
 
 
 def failed(email: str, addr: str | None) -> None:

@@ -14,6 +14,7 @@ from core.api import bp, documented, json_body
 from core.audit import record
 from core.db import db
 from core.errors import DomainError, NotFound
+from core.limits import accepts_upload
 from core.security import access
 
 MAX_PER_PAGE = 200
@@ -127,6 +128,7 @@ def contacts_delete(contact_id: int):
 
 @bp.post("/contacts/import")
 @access("viewer", write="campaigner")
+@accepts_upload
 @documented("Import a CSV file (multipart field `file`, or the body as text/csv); query: tag (repeatable), "
             "dry_run=1", response_schema=IMPORT_SCHEMA, tags=["contacts"])
 def contacts_import():

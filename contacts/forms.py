@@ -1,12 +1,12 @@
 """Forms of the contact pages. Fields are raw text; the services clean and validate them."""
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from contacts.models import KIND_LABELS, STATUSES
+from core.limits import Form
 
 KIND_CHOICES = [SelectChoice("", "—")] + [SelectChoice(k, label) for k, label in KIND_LABELS.items()]
 STATUS_CHOICES = [SelectChoice(s, s.capitalize()) for s in STATUSES]
@@ -14,7 +14,7 @@ MAILBOX_CHOICES = [SelectChoice("", "—"), SelectChoice("personal", "Personal a
                    SelectChoice("generic", "Generic mailbox")]
 
 
-class ContactForm(FlaskForm):
+class ContactForm(Form):
     name = StringField("Name", validators=[Length(max=200)])
     email = StringField("Email", validators=[Length(max=254)])
     salutation = StringField("Salutation", validators=[Length(max=100)],
@@ -47,12 +47,12 @@ class ContactForm(FlaskForm):
         return data
 
 
-class UploadForm(FlaskForm):
+class UploadForm(Form):
     file = FileField("CSV file", validators=[FileRequired("choose a CSV file")])
     tags = StringField("Add tags to every imported contact", description="Optional; separated by commas")
 
 
-class OrganisationForm(FlaskForm):
+class OrganisationForm(Form):
     name = StringField("Name", validators=[Length(max=200)])
     kind = SelectField("Kind", choices=KIND_CHOICES, validate_choice=False)
     country = StringField("Country", validators=[Length(max=60)])

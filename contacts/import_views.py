@@ -23,6 +23,7 @@ from contacts.validation import clean_tags
 from core.audit import record
 from core.db import db
 from core.errors import DomainError, ValidationError
+from core.limits import accepts_upload
 from core.security import access
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,7 @@ DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
 
 @bp.route("/import", methods=["GET", "POST"])
 @access("campaigner")
+@accepts_upload
 def import_upload():
     form = UploadForm()
     if form.validate_on_submit():

@@ -131,9 +131,17 @@ def get_contact(contact_id: int) -> Contact:
     return contact
 
 
+def _locked_contact(contact_id: int) -> Contact:
+    """The row to change, locked (PostgreSQL) so that a deletion waits for the change or wins first."""
+    contact = db.session.get(Contact, contact_id, with_for_update=True)
+    if contact is None:
+        raise NotFound("no such contact (it may have been deleted meanwhile)")
+    return contact
+
+
 def save_contact(data: ContactData, contact_id: int | None = None) -> Contact:
     clean = _clean(data)
-    contact = get_contact(contact_id) if contact_id else Contact()
+    contact = _locked_contact(contact_id) if contact_id else Contact()
     if clean["email"]:
         taken = db.session.execute(select(Contact.id).where(Contact.email == clean["email"])).scalar()
         if taken is not None and taken != contact_id:
@@ -163,6 +171,11 @@ def delete_contacts(ids: list[int]) -> int:
     """Delete contacts (their tags go with them). The addresses may be imported again later."""
     if not ids:
         return 0
+    # Lock the contacts first, in the order a change takes its locks (contact, then its tags).
+    db.session.execute(select(Contact.id).where(Contact.id.in_(ids)).with_for_update())
+    # The schema cascades, but SQLite enforces foreign keys only when asked to: without this, a reused
+    # id would inherit the deleted contact's tags (and a new contact with the same tag would fail).
+    db.session.execute(delete(contact_tags).where(contact_tags.c.contact_id.in_(ids)))
     gone = db.session.execute(delete(Contact).where(Contact.id.in_(ids))).rowcount
     record("contacts.delete", None, {"count": gone, "ids": ids[:100]})
     db.session.commit()

@@ -51,7 +51,15 @@ HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "n
 def _http_error(exc: HTTPException):
     status = exc.code or 500
     message = {401: "a valid Bearer token is required"}.get(status, exc.description or exc.name)
-    return error(status, HTTP_CODES.get(status, "error"), message)
+    return with_allow(error(status, HTTP_CODES.get(status, "error"), message), exc)
+
+
+def with_allow(response, exc: HTTPException):
+    """A 405 (TRACE, or any method a route does not take) says which methods it does take (RFC 9110)."""
+    allow = dict(exc.get_headers()).get("Allow")
+    if allow:
+        response.headers["Allow"] = allow
+    return response
 
 
 def _domain_error(exc: DomainError):
@@ -132,10 +140,12 @@ def _check(value, schema: dict, where: str, problems: dict[str, str]) -> None:
         properties = schema.get("properties") or {}
         extra = schema.get("additionalProperties")
         for key, item in value.items():
+            if key not in properties and not isinstance(extra, dict):
+                continue  # a field we do not read is ignored, whatever it holds
             if "\x00" in key:
                 problems[where or "body"] = "a key contains a NUL character"
                 continue
-            sub = properties.get(key, extra if isinstance(extra, dict) else {})
+            sub = properties.get(key, extra)
             _check(item, sub, f"{where}.{key}" if where else key, problems)
 
 
@@ -164,6 +174,39 @@ ERROR_SCHEMA = {
         "code": {"type": "string"}, "message": {"type": "string"},
         "fields": {"type": "object", "additionalProperties": {"type": "string"}}}}},
 }
+
+
+NO_NUL = "^[^\\u0000]*$"
+
+
+def stated(schema: dict) -> dict:
+    """A request schema as the document states it: what `_check` enforces on every value (no NUL in
+    text, whole numbers within 32 bits) and that a required text field may not be empty."""
+    schema = dict(schema)
+    kind = schema.get("type")
+    for combined in ("oneOf", "anyOf"):
+        if combined in schema:
+            schema[combined] = [stated(option) for option in schema[combined]]
+    if kind == "string" and "enum" not in schema:
+        schema.setdefault("pattern", NO_NUL)
+    elif kind == "integer":
+        schema.setdefault("minimum", -INT_MAX)
+        schema.setdefault("maximum", INT_MAX)
+    elif kind == "array" and isinstance(schema.get("items"), dict):
+        schema["items"] = stated(schema["items"])
+    elif kind == "object":
+        required = set(schema.get("required") or ())
+        properties = {}
+        for name, sub in (schema.get("properties") or {}).items():
+            sub = stated(sub)
+            if name in required and sub.get("type") == "string" and "enum" not in sub:
+                sub.setdefault("minLength", 1)
+            properties[name] = sub
+        if properties:
+            schema["properties"] = properties
+        if isinstance(schema.get("additionalProperties"), dict):
+            schema["additionalProperties"] = stated(schema["additionalProperties"])
+    return schema
 
 
 def _openapi_path(rule: str) -> tuple[str, list[dict]]:
@@ -204,7 +247,7 @@ def build_openapi(app: Flask) -> dict:
             if rule_read != "public":
                 op["security"] = [{"bearer": []}]
             if doc["request"] and method in ("POST", "PUT", "PATCH"):
-                op["requestBody"] = {"required": True, "content": {"application/json": {"schema": doc["request"]}}}
+                op["requestBody"] = {"required": True, "content": {"application/json": {"schema": stated(doc["request"])}}}
             paths.setdefault(path, {})[method.lower()] = op
     return {
         "openapi": "3.0.3",

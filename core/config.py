@@ -24,6 +24,8 @@ SMTP_TIMEOUTS = {
     "SMTP_FINAL_TIMEOUT": 600.0,       # the reply after the final dot: the message's fate
 }
 SMTP_CONCURRENCY = 4  # connections (and messages in flight) per sending session
+MAX_BODY_BYTES = 1 << 20     # forms and JSON
+MAX_UPLOAD_BYTES = 32 << 20  # only the routes that take files (core/limits.accepts_upload)
 
 
 class ConfigError(Exception):
@@ -94,6 +96,9 @@ def from_environment(instance: Path, env: dict[str, str] | None = None) -> dict:
         "SESSION_MAX_HOURS": _positive_int(env, "SESSION_MAX_HOURS", 12),
         "TRUSTED_PROXIES": _positive_int(env, "TRUSTED_PROXIES", 0, allow_zero=True),
         "DRIVE_UNCONFIRMED_DAYS": _positive_int(env, "DRIVE_UNCONFIRMED_DAYS", 7),
+        "MAX_BODY_BYTES": _positive_int(env, "MAX_BODY_BYTES", MAX_BODY_BYTES),
+        # Flask's own ceiling is the upload limit; core/limits lowers it per route to MAX_BODY_BYTES.
+        "MAX_CONTENT_LENGTH": _positive_int(env, "MAX_UPLOAD_BYTES", MAX_UPLOAD_BYTES),
     }
 
 

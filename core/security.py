@@ -138,16 +138,24 @@ def fresh_login_required(minutes: int = 10):
     return decorate
 
 
-def refuse_oversized_body() -> None:
-    """413 before anything reads a body that is declared larger than MAX_CONTENT_LENGTH."""
-    limit = current_app.config.get("MAX_CONTENT_LENGTH")
-    if limit and request.content_length is not None and request.content_length > limit:
-        abort(413)
+UNTRUSTED_PROXY = ("requests arrive with X-Forwarded-For but TRUSTED_PROXIES is 0: every visitor seems to "
+                   "come from the proxy's address, so one person's failed sign-ins and signatures slow "
+                   "everyone down; set TRUSTED_PROXIES to the number of proxies in front of the app (README)")
+
+
+def warn_of_untrusted_proxy() -> None:
+    """Log once per app when a proxy we were not told about stands in front of us."""
+    app = current_app._get_current_object()
+    if app.extensions.get("security.proxy_warned") or app.config.get("TRUSTED_PROXIES"):
+        return
+    if "X-Forwarded-For" in request.headers:
+        app.extensions["security.proxy_warned"] = True
+        app.logger.warning(UNTRUSTED_PROXY)
 
 
 def enforce_access():
     """before_request: the one place where every route's rule is checked."""
-    refuse_oversized_body()
+    warn_of_untrusted_proxy()
     enforce_session_lifetime()
     endpoint = request.endpoint
     if endpoint is None:
@@ -181,13 +189,22 @@ def set_security_headers(response):
     return response
 
 
+def redact_secret_paths(app: Flask) -> list[str]:
+    """Once every route is registered: their secret path parts never reach a log (core/redact)."""
+    from core.redact import protect_paths
+
+    return protect_paths(rule.rule for rule in app.url_map.iter_rules())
+
+
 def init_app(app: Flask) -> None:
     proxies = app.config.get("TRUSTED_PROXIES", 0)
     if proxies:  # the remote address (throttling, audit) comes from X-Forwarded-For set by our proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+    from core import limits
     from core.redact import install as install_log_redaction
 
     install_log_redaction()
+    limits.init_app(app)  # outermost, and its 413 hook runs before CSRF reads any form
     csrf.init_app(app)
     app.before_request(enforce_access)
     app.after_request(set_security_headers)

@@ -39,7 +39,15 @@ def clean_photo(raw: bytes) -> CleanPhoto:
             probe.load()
             # Turn the picture upright first: the orientation tag goes away with the rest.
             image = ImageOps.exif_transpose(probe)
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError):
+    except Image.DecompressionBombError:
+        raise ValidationError("photo", "the image has too many pixels") from None
+    except ValueError as exc:
+        # Pillow's guard against a text or colour-profile chunk that inflates to far more than it
+        # weighs ("Decompressed data too large"): a bomb, or a file no camera writes.
+        if "too large" in str(exc):
+            raise ValidationError("photo", "the file holds a compressed block too large to unpack") from None
+        raise ValidationError("photo", "the file is not an image we can read") from None
+    except (UnidentifiedImageError, OSError, SyntaxError, EOFError):
         raise ValidationError("photo", "the file is not an image we can read") from None
     image.thumbnail((MAX_SIDE, MAX_SIDE))
     has_alpha = image.mode in ("RGBA", "LA") or (image.mode == "P" and "transparency" in image.info)

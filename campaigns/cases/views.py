@@ -8,6 +8,7 @@ from werkzeug.routing import BuildError
 from campaigns.cases import bp, citations, disclosure, services
 from campaigns.cases.models import EVENT_KINDS, EVENT_LABELS, STATUS_LABELS, STATUSES
 from core.errors import DomainError, NotFound, ValidationError
+from core.limits import accepts_upload
 from core.security import access
 
 
@@ -120,6 +121,7 @@ def delete_event(case_id: int, event_id: int):
 
 @bp.post("/<int:case_id>/photos")
 @access("campaigner")
+@accepts_upload
 def add_photo(case_id: int):
     _case_or_404(case_id)
     upload = request.files.get("photo")

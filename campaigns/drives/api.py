@@ -21,7 +21,8 @@ DRIVE_SCHEMA = {
 CREATE_SCHEMA = {
     "type": "object", "required": ["slug", "title", "letter", "goal"],
     "properties": {"slug": {"type": "string"}, "title": {"type": "string"},
-                   "letter": {"description": "the text in `language`, or {language: text or {title, body}}"},
+                   "letter": {"description": "the text in `language`, or {language: text or {title, body}}",
+                              "oneOf": [{"type": "string"}, {"type": "object"}]},
                    "letters": {"type": "object"}, "language": {"type": "string", "enum": ["en", "ru", "kk"]},
                    "goal": {"type": "integer", "minimum": 0}, "deadline": {"type": "string", "format": "date"},
                    "status": {"type": "string", "enum": ["open", "closed"]},

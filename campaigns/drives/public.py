@@ -17,12 +17,15 @@ from campaigns.drives import bp, signatures
 from campaigns.drives.cases import public_cases
 from campaigns.drives.i18n import LANGUAGE_NAMES, choose_language, countries, country_names, words
 from campaigns.drives.models import LANGUAGES
-from campaigns.drives.signing import HONEYPOT, SignFormError, is_bot, parse_sign_form, public_name
+from campaigns.drives.signing import (HONEYPOT, MAX_CITY, MAX_EMAIL, MAX_NAME, SignFormError, is_bot,
+                                      parse_sign_form, public_name)
 from core.db import utcnow
 from core.errors import Conflict, NotFound
+from core.limits import echoable
 from core.security import access, csrf_exempt
 
 FORM_TOKEN_AGE = 2 * 24 * 3600  # a page left open for a day or two still signs
+ECHO_LIMITS = {"name": MAX_NAME, "city": MAX_CITY, "email": MAX_EMAIL}  # what the form may show again
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -104,12 +107,14 @@ def public_page(slug: str):
     if is_bot(request.form):  # looks like success to the bot; nothing is stored
         return _common_reply(slug, info.title(lang), lang, "thanks")
     if not _form_token_ok(slug):  # stale or forged: show the form again, filled in, with a fresh token
-        return _page(_drive_or_404(slug), lang, form=request.form, errors={"form": "expired"}, status=400)
+        return _page(_drive_or_404(slug), lang, form=echoable(request.form, ECHO_LIMITS), errors={"form": "expired"},
+                     status=400)
     try:
         data = parse_sign_form(request.form, lang, country_names(lang))
         result = signatures.sign(slug, data, request.remote_addr or "unknown")
     except SignFormError as exc:
-        return _page(_drive_or_404(slug), lang, form=request.form, errors=exc.fields, limits=exc.limits, status=422)
+        return _page(_drive_or_404(slug), lang, form=echoable(request.form, ECHO_LIMITS), errors=exc.fields,
+                     limits=exc.limits, status=422)
     except signatures.RateLimited:
         return _common_reply(slug, info.title(lang), lang, "too_many", 429)
     except Conflict:

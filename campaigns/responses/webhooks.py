@@ -18,6 +18,7 @@ from campaigns.responses.ingest import record_events
 from campaigns.responses.replies import receive_inbound
 from campaigns.responses.signatures import (SIGNATURE_HEADER, TIMESTAMP_HEADER, SignatureError, Verifier,
                                             load_public_key)
+from core.limits import accepts_upload
 from core.security import access, csrf_exempt
 
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks/sendgrid")
@@ -64,6 +65,7 @@ def events():
 @bp.post("/inbound/<secret>")
 @access("public")
 @csrf_exempt
+@accepts_upload
 def inbound(secret: str):
     expected = current_app.config.get("INBOUND_WEBHOOK_SECRET")
     if not expected or not hmac.compare_digest(secret.encode(), expected.encode()):

@@ -137,3 +137,29 @@ def test_stale_counters_are_purged(app):
         db.session.commit()
         assert throttle.purge_stale() == 1
         assert len(db.session.execute(select(SigninThrottle.key)).all()) == 2
+
+
+def test_a_known_browser_gets_in_while_its_shared_network_is_throttled(app, client):
+    """Everyone behind one carrier NAT, office or untrusted proxy shares an address: strangers' guesses
+    slow every newcomer there down, but not the owner's browser that signed in before."""
+    make_user(app, "known@example.org")
+    assert attempt(client, "known@example.org", PASSWORD).status_code == 302  # the owner's browser
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/account")})
+    neighbour = app.test_client()
+    for i in range(NETWORK.free + 3):
+        attempt(neighbour, f"user{i}@example.org", "wrong password!!")
+    as_if_just_failed(app, more=20)  # the network is at its one-hour cap
+    make_user(app, "newcomer@example.org")
+    assert attempt(app.test_client(), "newcomer@example.org", PASSWORD).status_code == 429
+    assert attempt(client, "known@example.org", PASSWORD).status_code == 302
+
+
+def test_a_proxy_that_is_not_trusted_is_warned_about_once(app, client, caplog):
+    import logging
+
+    caplog.set_level(logging.WARNING)
+    client.get("/login")
+    assert "TRUSTED_PROXIES" not in caplog.text
+    for _ in range(3):
+        client.get("/login", headers={"X-Forwarded-For": "203.0.113.9"})
+    assert caplog.text.count("TRUSTED_PROXIES is 0") == 1
