@@ -47,6 +47,7 @@ class ImportResult:
     unchanged: int = 0
     rejected: int = 0
     rejections: list[tuple[int, str, str]] = field(default_factory=list)  # (row, email, reason)
+    warnings: list[tuple[int, str, str, str]] = field(default_factory=list)  # (row, column, value, reason)
     dry_run: bool = False
 
     @property
@@ -60,7 +61,9 @@ class ImportResult:
     def as_dict(self) -> dict:
         return {"created": self.created, "updated": self.updated, "unchanged": self.unchanged,
                 "rejected": self.rejected, "dry_run": self.dry_run,
-                "rejections": [{"row": r, "email": e, "reason": why} for r, e, why in self.rejections]}
+                "rejections": [{"row": r, "email": e, "reason": why} for r, e, why in self.rejections],
+                "warnings": [{"row": r, "column": c, "value": value, "reason": why}
+                             for r, c, value, why in self.warnings]}
 
 
 def check_mapping(shape: FileShape, mapping: list[str | None] | None) -> list[str | None]:
@@ -88,10 +91,11 @@ def import_stream(stream: IO[bytes], *, mapping: list[str | None] | None = None,
         mapping = check_mapping(shape, mapping)
         run = _Run(tags=[t for t in tags if t], dry_run=dry_run, source=source)
         try:
-            for batch, rejected in _ahead(clean_batches(stream, shape, mapping, BATCH)):
-                for number, email, reason in rejected:
+            for cleaned in _ahead(clean_batches(stream, shape, mapping, BATCH)):
+                for number, email, reason in cleaned.rejected:
                     run.reject(number, email, reason)
-                run.write(batch)
+                run.result.warnings += cleaned.warnings
+                run.write(cleaned.rows)
                 if progress is not None:
                     progress(run.result.handled)
         except BaseException:
@@ -102,6 +106,7 @@ def import_stream(stream: IO[bytes], *, mapping: list[str | None] | None = None,
         else:
             db.session.commit()
         run.result.rejections.sort()
+        run.result.warnings.sort()
         return run.result
     except UnreadableFile as exc:
         raise DomainError(f"cannot read this file: {exc}") from None
