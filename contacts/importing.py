@@ -11,7 +11,6 @@ PostgreSQL and executemany on SQLite, compared and written as tuples rather than
 """
 from __future__ import annotations
 
-import csv
 import itertools
 import threading
 from dataclasses import dataclass, field
@@ -81,10 +80,12 @@ def check_mapping(shape: FileShape, mapping: list[str | None] | None) -> list[st
 
 def import_stream(stream: IO[bytes], *, mapping: list[str | None] | None = None, tags: Iterable[str] = (),
                   dry_run: bool = False, source: str | None = None,
-                  progress: Callable[[int], None] | None = None) -> ImportResult:
+                  progress: Callable[[int], None] | None = None,
+                  finish: Callable[[ImportResult], None] | None = None) -> ImportResult:
     """Import a seekable binary CSV stream. Raises DomainError if the file cannot be read at all.
 
-    `progress(rows)` is called after each batch with the rows handled so far (what the result counts).
+    `progress(rows)` is called after each batch with the rows handled so far (what the result counts);
+    `finish(result)` just before the commit, to write what must go in with the contacts or not at all.
     """
     try:
         shape = sniff(stream)
@@ -98,6 +99,10 @@ def import_stream(stream: IO[bytes], *, mapping: list[str | None] | None = None,
                 run.write(cleaned.rows)
                 if progress is not None:
                     progress(run.result.handled)
+            run.result.rejections.sort()
+            run.result.warnings.sort()
+            if not dry_run and finish is not None:
+                finish(run.result)
         except BaseException:
             db.session.rollback()
             raise
@@ -105,8 +110,6 @@ def import_stream(stream: IO[bytes], *, mapping: list[str | None] | None = None,
             db.session.rollback()
         else:
             db.session.commit()
-        run.result.rejections.sort()
-        run.result.warnings.sort()
         return run.result
     except UnreadableFile as exc:
         raise DomainError(f"cannot read this file: {exc}") from None
@@ -371,14 +374,3 @@ def _statements(dialect: str) -> SimpleNamespace:
         tags_of=select(contact_tags.c.contact_id, contact_tags.c.tag_id)
         .where(one_of(contact_tags.c.contact_id, "ids", dialect)),
     )
-
-
-def write_rejection_report(result: ImportResult, path: str | Path) -> None:
-    """The rejected rows as CSV (UTF-8 with BOM, so Excel shows Cyrillic), for the person to fix."""
-    from core.spreadsheets import safe_cell
-
-    with open(path, "w", encoding="utf-8-sig", newline="") as out:
-        writer = csv.writer(out)
-        writer.writerow(["row", "email", "reason"])
-        for number, email, reason in result.rejections:
-            writer.writerow([number, safe_cell(email), safe_cell(reason)])

@@ -135,14 +135,14 @@ class _Text(io.TextIOWrapper):
             pass
 
 
-def _text(stream: IO[bytes], encoding: str) -> IO[str]:
+def text_view(stream: IO[bytes], encoding: str) -> IO[str]:
     return _Text(stream, encoding=encoding, errors="strict", newline="")
 
 
 def sniff(stream: IO[bytes]) -> FileShape:
     encoding = detect_encoding(stream)
     try:
-        text = _text(stream, encoding)
+        text = text_view(stream, encoding)
         first = ""
         while not first.strip():
             line = text.readline()
@@ -166,7 +166,7 @@ def read_rows(stream: IO[bytes], shape: FileShape, mapping: list[str | None],
     """(row number as a spreadsheet shows it, {field: raw text}); blank lines are skipped."""
     columns = [(i, f) for i, f in enumerate(mapping) if f and (only is None or f in only)]
     stream.seek(0)
-    reader = csv.reader(_text(stream, shape.encoding), delimiter=shape.delimiter)
+    reader = csv.reader(text_view(stream, shape.encoding), delimiter=shape.delimiter)
     try:
         for number, cells in enumerate(reader, start=1):
             if number == 1 or not any(c.strip() for c in cells):
@@ -316,7 +316,7 @@ def _clean_repeated(field: str, value: str):
 def sample(stream: IO[bytes], shape: FileShape, rows: int = 5) -> list[list[str]]:
     """The first data rows as the file has them, for the preview."""
     stream.seek(0)
-    reader = csv.reader(_text(stream, shape.encoding), delimiter=shape.delimiter)
+    reader = csv.reader(text_view(stream, shape.encoding), delimiter=shape.delimiter)
     found: list[list[str]] = []
     try:
         next(reader, None)
