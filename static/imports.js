@@ -7,12 +7,13 @@ document.addEventListener("DOMContentLoaded", () => {
   box.addEventListener("poll", (event) => {
     const data = event.detail;
     if (data.done || data.state !== box.dataset.state) { window.location.reload(); return; }
+    if (data.state !== "running") return;
     const bar = box.querySelector("progress");
     const text = document.getElementById("import-state");
     if (data.percent !== null) {
       bar.max = data.rows_total; bar.value = data.rows_done; bar.textContent = `${data.percent}%`;
       text.textContent = `${data.rows_done} of ${data.rows_total} rows (${data.percent}%).`;
-    } else if (data.state === "running") {
+    } else {
       text.textContent = `${data.rows_done} rows so far.`;
     }
   });
