@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (JSON, CheckConstraint, Column, Computed, Date, ForeignKey, Index, Integer, String, Table, Text,
-                        cast, func)
+                        UniqueConstraint, cast, func)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.crypto import EncryptedText
@@ -181,12 +181,15 @@ class ImportUpload(Base):
 
 
 class ImportChunk(Base):
-    """A piece of an upload's file (or of its rejected-rows report), encrypted: contacts' addresses."""
+    """A piece of an upload's file (or of its rejected-rows report), encrypted: contacts' addresses.
+    (A surrogate key: `flask keys rotate` walks every encrypted table by a single-column key.)"""
 
     __tablename__ = "import_chunks"
-    __table_args__ = (CheckConstraint(_in("part", UPLOAD_PARTS), name="part"),)
+    __table_args__ = (CheckConstraint(_in("part", UPLOAD_PARTS), name="part"),
+                      UniqueConstraint("upload_id", "part", "seq", name="uq_import_chunks_upload_id"))
 
-    upload_id: Mapped[str] = mapped_column(ForeignKey("import_uploads.id", ondelete="CASCADE"), primary_key=True)
-    part: Mapped[str] = mapped_column(String(6), primary_key=True)
-    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    upload_id: Mapped[str] = mapped_column(ForeignKey("import_uploads.id", ondelete="CASCADE"))
+    part: Mapped[str] = mapped_column(String(6))
+    seq: Mapped[int] = mapped_column(Integer)
     data: Mapped[str] = mapped_column(EncryptedText)  # base64 of the bytes, then encrypted

@@ -48,6 +48,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_import_uploads_user_id'), ['user_id'], unique=False)
     op.create_table(
         'import_chunks',
+        sa.Column('id', sa.Integer(), nullable=False),
         sa.Column('upload_id', sa.String(length=32), nullable=False),
         sa.Column('part', sa.String(length=6), nullable=False),
         sa.Column('seq', sa.Integer(), nullable=False),
@@ -55,7 +56,8 @@ def upgrade():
         sa.CheckConstraint("part IN ('file', 'report')", name=op.f('ck_import_chunks_part')),
         sa.ForeignKeyConstraint(['upload_id'], ['import_uploads.id'],
                                 name=op.f('fk_import_chunks_upload_id_import_uploads'), ondelete='CASCADE'),
-        sa.PrimaryKeyConstraint('upload_id', 'part', 'seq', name=op.f('pk_import_chunks')),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_import_chunks')),
+        sa.UniqueConstraint('upload_id', 'part', 'seq', name='uq_import_chunks_upload_id'),
     )
 
 
