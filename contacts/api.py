@@ -48,7 +48,9 @@ IMPORT_SCHEMA = {"type": "object", "required": ["created", "updated", "unchanged
                                 "unchanged": {"type": "integer"}, "rejected": {"type": "integer"},
                                 "dry_run": {"type": "boolean"},
                                 "rejections": {"type": "array", "items": {"type": "object", "properties": {
-                                    "row": {"type": "integer"}, "email": TEXT, "reason": TEXT}}}}}
+                                    "row": {"type": "integer"}, "email": TEXT, "reason": TEXT}}},
+                                "warnings": {"type": "array", "items": {"type": "object", "properties": {
+                                    "row": {"type": "integer"}, "column": TEXT, "value": TEXT, "reason": TEXT}}}}}
 
 
 def _iso(value):

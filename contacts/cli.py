@@ -30,6 +30,10 @@ def import_command(file: Path, tags: tuple[str, ...], dry_run: bool) -> None:
         click.echo(f"row {number}: {reason}", err=True)
     if result.rejected > 20:
         click.echo(f"... and {result.rejected - 20} more rejected rows", err=True)
+    for number, column, value, reason in result.warnings[:20]:
+        click.echo(f"row {number}, column {column!r}: {reason}", err=True)
+    if len(result.warnings) > 20:
+        click.echo(f"... and {len(result.warnings) - 20} more cells left empty", err=True)
     if not dry_run:
         record("contacts.import", None, {"file": file.name, "created": result.created, "updated": result.updated,
                                          "rejected": result.rejected}, actor_email="cli", commit=True)

@@ -11,7 +11,6 @@ PostgreSQL and executemany on SQLite, compared and written as tuples rather than
 """
 from __future__ import annotations
 
-import csv
 import itertools
 import threading
 from dataclasses import dataclass, field
@@ -47,6 +46,7 @@ class ImportResult:
     unchanged: int = 0
     rejected: int = 0
     rejections: list[tuple[int, str, str]] = field(default_factory=list)  # (row, email, reason)
+    warnings: list[tuple[int, str, str, str]] = field(default_factory=list)  # (row, column, value, reason)
     dry_run: bool = False
 
     @property
@@ -60,7 +60,9 @@ class ImportResult:
     def as_dict(self) -> dict:
         return {"created": self.created, "updated": self.updated, "unchanged": self.unchanged,
                 "rejected": self.rejected, "dry_run": self.dry_run,
-                "rejections": [{"row": r, "email": e, "reason": why} for r, e, why in self.rejections]}
+                "rejections": [{"row": r, "email": e, "reason": why} for r, e, why in self.rejections],
+                "warnings": [{"row": r, "column": c, "value": value, "reason": why}
+                             for r, c, value, why in self.warnings]}
 
 
 def check_mapping(shape: FileShape, mapping: list[str | None] | None) -> list[str | None]:
@@ -78,22 +80,29 @@ def check_mapping(shape: FileShape, mapping: list[str | None] | None) -> list[st
 
 def import_stream(stream: IO[bytes], *, mapping: list[str | None] | None = None, tags: Iterable[str] = (),
                   dry_run: bool = False, source: str | None = None,
-                  progress: Callable[[int], None] | None = None) -> ImportResult:
+                  progress: Callable[[int], None] | None = None,
+                  finish: Callable[[ImportResult], None] | None = None) -> ImportResult:
     """Import a seekable binary CSV stream. Raises DomainError if the file cannot be read at all.
 
-    `progress(rows)` is called after each batch with the rows handled so far (what the result counts).
+    `progress(rows)` is called after each batch with the rows handled so far (what the result counts);
+    `finish(result)` just before the commit, to write what must go in with the contacts or not at all.
     """
     try:
         shape = sniff(stream)
         mapping = check_mapping(shape, mapping)
         run = _Run(tags=[t for t in tags if t], dry_run=dry_run, source=source)
         try:
-            for batch, rejected in _ahead(clean_batches(stream, shape, mapping, BATCH)):
-                for number, email, reason in rejected:
+            for cleaned in _ahead(clean_batches(stream, shape, mapping, BATCH)):
+                for number, email, reason in cleaned.rejected:
                     run.reject(number, email, reason)
-                run.write(batch)
+                run.result.warnings += cleaned.warnings
+                run.write(cleaned.rows)
                 if progress is not None:
                     progress(run.result.handled)
+            run.result.rejections.sort()
+            run.result.warnings.sort()
+            if not dry_run and finish is not None:
+                finish(run.result)
         except BaseException:
             db.session.rollback()
             raise
@@ -101,7 +110,6 @@ def import_stream(stream: IO[bytes], *, mapping: list[str | None] | None = None,
             db.session.rollback()
         else:
             db.session.commit()
-        run.result.rejections.sort()
         return run.result
     except UnreadableFile as exc:
         raise DomainError(f"cannot read this file: {exc}") from None
@@ -366,14 +374,3 @@ def _statements(dialect: str) -> SimpleNamespace:
         tags_of=select(contact_tags.c.contact_id, contact_tags.c.tag_id)
         .where(one_of(contact_tags.c.contact_id, "ids", dialect)),
     )
-
-
-def write_rejection_report(result: ImportResult, path: str | Path) -> None:
-    """The rejected rows as CSV (UTF-8 with BOM, so Excel shows Cyrillic), for the person to fix."""
-    from core.spreadsheets import safe_cell
-
-    with open(path, "w", encoding="utf-8-sig", newline="") as out:
-        writer = csv.writer(out)
-        writer.writerow(["row", "email", "reason"])
-        for number, email, reason in result.rejections:
-            writer.writerow([number, safe_cell(email), safe_cell(reason)])

@@ -8,9 +8,10 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (JSON, CheckConstraint, Column, Computed, Date, ForeignKey, Index, Integer, String, Table, Text,
-                        cast, func)
+                        UniqueConstraint, cast, func)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core.crypto import EncryptedText
 from core.db import Base, UTCDateTime, utcnow
 
 KINDS = ("embassy", "eu_delegation", "ministry", "parliament", "international_body", "media", "ngo")
@@ -150,3 +151,45 @@ class Suppression(Base):
     email_hash: Mapped[str] = mapped_column(String(64), unique=True)
     reason: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(timezone=True), default=utcnow)
+
+
+IMPORT_STATES = ("uploaded", "queued", "running", "done", "failed")
+UPLOAD_PARTS = ("file", "report")
+
+
+class ImportUpload(Base):
+    """A CSV file uploaded from the page, between its preview and the end of its import; also the
+    import's progress row, which the job updates and the page reads. Kept a day at most."""
+
+    __tablename__ = "import_uploads"
+    __table_args__ = (CheckConstraint(_in("state", IMPORT_STATES), name="state"),
+                      CheckConstraint("rows_done >= 0", name="rows_done"))
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # random: it is in the page's URL
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    user_email: Mapped[str] = mapped_column(String(254))  # for the audit trail the job writes
+    filename: Mapped[str] = mapped_column(EncryptedText)
+    tags: Mapped[list] = mapped_column(JSON, default=list)
+    mapping: Mapped[list | None] = mapped_column(JSON)
+    state: Mapped[str] = mapped_column(String(10), default="uploaded")
+    rows_done: Mapped[int] = mapped_column(Integer, default=0)
+    rows_total: Mapped[int | None] = mapped_column(Integer)
+    result: Mapped[str | None] = mapped_column(EncryptedText)  # JSON: counts, first rejections and warnings
+    failure: Mapped[str | None] = mapped_column(Text)
+    beat_at: Mapped[datetime | None] = mapped_column(UTCDateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(timezone=True), default=utcnow, index=True)
+
+
+class ImportChunk(Base):
+    """A piece of an upload's file (or of its rejected-rows report), encrypted: contacts' addresses.
+    (A surrogate key: `flask keys rotate` walks every encrypted table by a single-column key.)"""
+
+    __tablename__ = "import_chunks"
+    __table_args__ = (CheckConstraint(_in("part", UPLOAD_PARTS), name="part"),
+                      UniqueConstraint("upload_id", "part", "seq", name="uq_import_chunks_upload_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    upload_id: Mapped[str] = mapped_column(ForeignKey("import_uploads.id", ondelete="CASCADE"))
+    part: Mapped[str] = mapped_column(String(6))
+    seq: Mapped[int] = mapped_column(Integer)
+    data: Mapped[str] = mapped_column(EncryptedText)  # base64 of the bytes, then encrypted

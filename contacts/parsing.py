@@ -135,14 +135,14 @@ class _Text(io.TextIOWrapper):
             pass
 
 
-def _text(stream: IO[bytes], encoding: str) -> IO[str]:
+def text_view(stream: IO[bytes], encoding: str) -> IO[str]:
     return _Text(stream, encoding=encoding, errors="strict", newline="")
 
 
 def sniff(stream: IO[bytes]) -> FileShape:
     encoding = detect_encoding(stream)
     try:
-        text = _text(stream, encoding)
+        text = text_view(stream, encoding)
         first = ""
         while not first.strip():
             line = text.readline()
@@ -166,7 +166,7 @@ def read_rows(stream: IO[bytes], shape: FileShape, mapping: list[str | None],
     """(row number as a spreadsheet shows it, {field: raw text}); blank lines are skipped."""
     columns = [(i, f) for i, f in enumerate(mapping) if f and (only is None or f in only)]
     stream.seek(0)
-    reader = csv.reader(_text(stream, shape.encoding), delimiter=shape.delimiter)
+    reader = csv.reader(text_view(stream, shape.encoding), delimiter=shape.delimiter)
     try:
         for number, cells in enumerate(reader, start=1):
             if number == 1 or not any(c.strip() for c in cells):
@@ -178,31 +178,43 @@ def read_rows(stream: IO[bytes], shape: FileShape, mapping: list[str | None],
 
 
 Rejection = tuple[int, str, str]  # (row number, email as written, reason)
+CellWarning = tuple[int, str, str, str]  # (row number, column as the file names it, value as written, reason)
 
 
-def clean_batches(stream: IO[bytes], shape: FileShape, mapping: list[str | None],
-                  size: int) -> Iterator[tuple[list[tuple[int, dict]], list[Rejection]]]:
-    """Read and clean the file: batches of (row number, clean row), each with the rows rejected on the
-    way. An address that occurs more than once is held back, merged, and comes in the last batch."""
+@dataclass
+class Cleaned:
+    """One batch of clean rows, with the rows rejected and the cells left empty on the way."""
+    rows: list[tuple[int, dict]]
+    rejected: list[Rejection]
+    warnings: list[CellWarning]
+
+
+def clean_batches(stream: IO[bytes], shape: FileShape, mapping: list[str | None], size: int) -> Iterator[Cleaned]:
+    """Read and clean the file in batches of (row number, clean row). An address that occurs more than
+    once is held back, merged, and comes in the last batch."""
     duplicates = _duplicate_keys(stream, shape, mapping)
+    column = {f: shape.headers[i] or f"column {i + 1}" for i, f in enumerate(mapping) if f}
     merged: dict[str, tuple[int, dict]] = {}
     batch: list[tuple[int, dict]] = []
     rejected: list[Rejection] = []
+    warnings: list[CellWarning] = []
     for number, raw in read_rows(stream, shape, mapping):
+        emptied: list[tuple[str, str, str]] = []
         try:
-            row = clean_row(raw)
+            row = clean_row(raw, emptied)
         except ValueError as exc:
             rejected.append((number, raw.get("email", ""), str(exc)))
             continue
+        warnings += [(number, column[f], value, reason) for f, value, reason in emptied]
         if row["email"] in duplicates:
             first = merged.get(row["email"])
             merged[row["email"]] = (number, row) if first is None else (first[0], merge_rows(first[1], row))
             continue
         batch.append((number, row))
         if len(batch) >= size:
-            yield batch, rejected
-            batch, rejected = [], []
-    yield batch + sorted(merged.values(), key=lambda item: item[0]), rejected
+            yield Cleaned(batch, rejected, warnings)
+            batch, rejected, warnings = [], [], []
+    yield Cleaned(batch + sorted(merged.values(), key=lambda item: item[0]), rejected, warnings)
 
 
 def _duplicate_keys(stream: IO[bytes], shape: FileShape, mapping: list[str | None]) -> set[str]:
@@ -227,10 +239,16 @@ def merge_rows(first: dict, later: dict) -> dict:
     return merged
 
 
-def clean_row(raw: dict[str, str]) -> dict:
+# Fields a person is better off importing without than not at all: a value that cannot be read is left
+# empty (and said so in `emptied`) instead of rejecting the row.
+SOFT = {"country"}
+
+
+def clean_row(raw: dict[str, str], emptied: list[tuple[str, str, str]] | None = None) -> dict:
     """Validated values of one row: every field present is clean, absent fields are left out.
 
-    Raises ValueError listing every problem of the row.
+    Raises ValueError listing every problem of the row. An unreadable value of a `SOFT` field is left
+    out instead, and (field, value, reason) appended to `emptied`.
     """
     clean: dict = {}
     problems: list[str] = []
@@ -240,6 +258,12 @@ def clean_row(raw: dict[str, str]) -> dict:
         try:
             if field == "email":
                 clean["email"] = v.clean_email(value)
+            elif field in SOFT:
+                try:
+                    clean[field] = _clean_repeated(field, value)
+                except ValueError as exc:
+                    if emptied is not None:
+                        emptied.append((field, value.strip(), f"{exc}; left empty"))
             elif field in _REPEATED:
                 clean[field] = _clean_repeated(field, value)
             elif field == "notes":
@@ -292,7 +316,7 @@ def _clean_repeated(field: str, value: str):
 def sample(stream: IO[bytes], shape: FileShape, rows: int = 5) -> list[list[str]]:
     """The first data rows as the file has them, for the preview."""
     stream.seek(0)
-    reader = csv.reader(_text(stream, shape.encoding), delimiter=shape.delimiter)
+    reader = csv.reader(text_view(stream, shape.encoding), delimiter=shape.delimiter)
     found: list[list[str]] = []
     try:
         next(reader, None)

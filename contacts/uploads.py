@@ -1,117 +1,103 @@
-"""Uploaded CSV files kept between the preview and the import, in the instance folder.
+"""Uploaded CSV files kept in the database between the preview and the import, where any web host
+and any worker can read them.
 
-Each upload gets a random id; its bytes and a small JSON note (who uploaded it, the original name,
-the chosen tags and column mapping) live under `instance/imports/`. Nothing of the file goes into the
-session cookie. Uploads and reports older than a day are swept away on each new upload.
+Each upload is an `ImportUpload` row with a random id (only its uploader may open it) and its bytes in
+`ImportChunk` rows of 512 KiB, encrypted: a contact list is personal data. The file's chunks are
+deleted when its import finishes (the rejected rows, if any, are kept as a report beside it), and
+every upload with its report a day after it was made (`sweep`, on each new upload and from the
+workers every hour).
 """
 from __future__ import annotations
 
-import json
-import os
-import re
+import base64
 import secrets
-import time
+import tempfile
+from datetime import timedelta
 from pathlib import Path
 from typing import IO
 
-from flask import current_app
+from sqlalchemy import delete, insert, select
 
+from contacts.models import ImportChunk, ImportUpload
+from core.db import db, utcnow
 from core.errors import NotFound
 
-KEEP_SECONDS = 24 * 3600
-_ID = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+KEEP = timedelta(days=1)
+CHUNK = 512 * 1024
+EXPIRED = "this upload has expired or does not exist; upload the file again"
 
 
-def folder() -> Path:
-    path = Path(current_app.instance_path) / "imports"
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    return path
+def save(stream: IO[bytes], filename: str, user_id: int, user_email: str, tags: list[str]) -> str:
+    """Store an uploaded file (in chunks, encrypted) and commit; its id."""
+    sweep()
+    upload = ImportUpload(id=secrets.token_urlsafe(18), user_id=user_id, user_email=user_email,
+                          filename=Path(filename or "upload.csv").name[:120] or "upload.csv", tags=tags)
+    db.session.add(upload)
+    db.session.flush()
+    write_part(upload.id, "file", stream)
+    db.session.commit()
+    return upload.id
 
 
-def _sweep(base: Path) -> None:
-    cutoff = time.time() - KEEP_SECONDS
-    for item in base.iterdir():
-        try:
-            if item.stat().st_mtime < cutoff:  # a running import's note is rewritten every batch
-                item.unlink()
-        except OSError:
-            continue
+def write_part(upload_id: str, part: str, stream: IO[bytes]) -> None:
+    """Add a file or report to the session, chunk by chunk (one insert per chunk: a chunk is large)."""
+    seq = 0
+    while data := stream.read(CHUNK):
+        db.session.execute(insert(ImportChunk).values(upload_id=upload_id, part=part, seq=seq,
+                                                      data=base64.b64encode(data).decode()))
+        seq += 1
 
 
-def save(stream: IO[bytes], filename: str, user_id: int, tags: list[str]) -> str:
-    base = folder()
-    _sweep(base)
-    upload_id = secrets.token_urlsafe(18)
-    with open(base / f"{upload_id}.csv", "wb") as out:
-        while chunk := stream.read(1 << 20):
-            out.write(chunk)
-    write_note(upload_id, {"user_id": user_id, "filename": Path(filename or "upload.csv").name[:120],
-                           "tags": tags, "mapping": None})
-    return upload_id
+def read_part(upload_id: str, part: str = "file") -> IO[bytes] | None:
+    """The file (or report) as a seekable stream, or None when it is gone. Large files spill to a
+    temporary file of this process, deleted when the stream is closed."""
+    chunks = db.session.execute(select(ImportChunk.data).where(ImportChunk.upload_id == upload_id,
+                                                               ImportChunk.part == part)
+                                .order_by(ImportChunk.seq).execution_options(yield_per=4)).scalars()
+    spool = tempfile.SpooledTemporaryFile(max_size=8 << 20)
+    found = False
+    for data in chunks:
+        spool.write(base64.b64decode(data))
+        found = True
+    if not found:
+        spool.close()
+        return None
+    spool.seek(0)
+    return spool
 
 
-def csv_path(upload_id: str) -> Path:
-    return folder() / f"{_check(upload_id)}.csv"
+def drop_part(upload_id: str, part: str) -> None:
+    db.session.execute(delete(ImportChunk).where(ImportChunk.upload_id == upload_id, ImportChunk.part == part))
 
 
-def report_path(upload_id: str) -> Path:
-    return folder() / f"{_check(upload_id)}-rejections.csv"
+def has_part(upload_id: str, part: str) -> bool:
+    return db.session.execute(select(ImportChunk.seq).where(ImportChunk.upload_id == upload_id,
+                                                            ImportChunk.part == part).limit(1)).first() is not None
 
 
-def write_note(upload_id: str, note: dict) -> None:
-    """Replace the note at once: the import's progress is written while pages read it."""
-    path = folder() / f"{_check(upload_id)}.json"
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
-    tmp.write_text(json.dumps(note))
-    os.replace(tmp, path)
+def upload_for(upload_id: str, user_id: int) -> ImportUpload:
+    """The upload, only for the person who uploaded it, and only within its day."""
+    upload = db.session.get(ImportUpload, upload_id) if 20 <= len(upload_id or "") <= 32 else None
+    if upload is None or upload.user_id != user_id or upload.created_at < utcnow() - KEEP:
+        raise NotFound(EXPIRED)
+    return upload
 
 
-def start_run(upload_id: str, stale_after: float) -> bool:
-    """Take the upload's run lock (a file created exclusively): False if an import of it is running.
-
-    A running import touches the lock after every batch (`beat_run`); a lock untouched for
-    `stale_after` seconds is a run that died (its transaction rolled back) and is taken over.
-    """
-    lock = folder() / f"{_check(upload_id)}.running"
-    for _ in range(2):
-        try:
-            os.close(os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
-            return True
-        except FileExistsError:
-            try:
-                if time.time() - lock.stat().st_mtime < stale_after:
-                    return False
-                lock.unlink()
-            except FileNotFoundError:
-                continue
-    return False
+def discard(upload_id: str) -> None:
+    """Delete an upload and everything of it (chunks first: SQLite does not cascade)."""
+    db.session.execute(delete(ImportChunk).where(ImportChunk.upload_id == upload_id))
+    db.session.execute(delete(ImportUpload).where(ImportUpload.id == upload_id))
 
 
-def beat_run(upload_id: str) -> None:
-    os.utime(folder() / f"{_check(upload_id)}.running")
+def sweep() -> int:
+    """Delete the uploads (and their files and reports) made more than a day ago; how many."""
+    old = select(ImportUpload.id).where(ImportUpload.created_at < utcnow() - KEEP).scalar_subquery()
+    db.session.execute(delete(ImportChunk).where(ImportChunk.upload_id.in_(old)))
+    gone = db.session.execute(delete(ImportUpload).where(ImportUpload.created_at < utcnow() - KEEP)).rowcount
+    return gone
 
 
-def end_run(upload_id: str) -> None:
-    (folder() / f"{_check(upload_id)}.running").unlink(missing_ok=True)
-
-
-def note_for(upload_id: str, user_id: int) -> dict:
-    """The upload's note, only for the person who uploaded it."""
-    path = folder() / f"{_check(upload_id)}.json"
-    try:
-        note = json.loads(path.read_text())
-    except (OSError, ValueError):
-        raise NotFound("this upload has expired or does not exist; upload the file again") from None
-    if note.get("user_id") != user_id:
-        raise NotFound("this upload has expired or does not exist; upload the file again")
-    return note
-
-
-def discard_file(upload_id: str) -> None:
-    csv_path(upload_id).unlink(missing_ok=True)
-
-
-def _check(upload_id: str) -> str:
-    if not _ID.match(upload_id or ""):
-        raise NotFound("no such upload")
-    return upload_id
+def sweep_job() -> None:
+    """The workers' hourly sweep (see `contacts.jobs`)."""
+    sweep()
+    db.session.commit()

@@ -10,12 +10,26 @@ from functools import lru_cache
 
 import langcodes
 import pycountry
+from babel import Locale
 from email_validator import EmailNotValidError, validate_email
 
 from contacts.models import KINDS, MAILBOXES
 
 TRANSLATED_NAMES = ("ru", "kk", "uk", "de", "fr")  # spreadsheet languages we read country names in
-_COUNTRY_EXTRA = {"uk": "GB", "england": "GB", "great britain": "GB"}  # common usage, not ISO
+CLDR_NAMES = ("en", "ru", "kk")  # CLDR's names (Babel) as people write them: "Великобритания", not pycountry's
+# Common usage that neither ISO nor CLDR spells out: abbreviations, old and informal names.
+_COUNTRY_EXTRA = {
+    "uk": "GB", "u.k.": "GB", "england": "GB", "scotland": "GB", "wales": "GB", "great britain": "GB",
+    "britain": "GB", "usa": "US", "u.s.a.": "US", "us": "US", "u.s.": "US", "america": "US", "uae": "AE",
+    "holland": "NL", "czech republic": "CZ", "turkey": "TR", "russian federation": "RU", "south korea": "KR",
+    "north korea": "KP", "republic of korea": "KR", "burma": "MM", "ivory coast": "CI", "vatican": "VA", "macedonia": "MK",
+    "великобритания": "GB", "британия": "GB", "англия": "GB", "соединенное королевство": "GB", "сша": "US",
+    "соединенные штаты америки": "US", "америка": "US", "оаэ": "AE", "фрг": "DE", "германия": "DE",
+    "рф": "RU", "российская федерация": "RU", "кнр": "CN", "голландия": "NL", "чехия": "CZ",
+    "южная корея": "KR", "северная корея": "KP", "киргизия": "KG", "молдавия": "MD", "белоруссия": "BY",
+    "ресей": "RU", "ресей федерациясы": "RU", "ақш": "US", "құрама штаттар": "US", "ұлыбритания": "GB",
+    "баә": "AE", "германия федеративтік республикасы": "DE", "қхр": "CN",
+}
 
 
 # An ASCII dot-atom local part (RFC 5322) is valid as it stands; only its domain needs the validator,
@@ -57,29 +71,40 @@ def _translations(domain: str):
             continue
 
 
+def _country_key(name: str) -> str:
+    """A country name as looked up: lower case, ё as е, one space, no trailing dot ("U.S.A." = "u.s.a")."""
+    return " ".join(name.lower().replace("ё", "е").split()).strip(".")
+
+
 @lru_cache(maxsize=1)
 def _country_names() -> dict[str, str]:
-    names = dict(_COUNTRY_EXTRA)
+    names: dict[str, str] = {}
     translations = list(_translations("iso3166-1"))
     for country in pycountry.countries:
         for label in {country.name, getattr(country, "common_name", country.name),
                       getattr(country, "official_name", country.name)}:
-            names[label.lower()] = country.alpha_2
+            names[_country_key(label)] = country.alpha_2
             for t in translations:
-                names[t.gettext(label).lower()] = country.alpha_2
+                names[_country_key(t.gettext(label))] = country.alpha_2
+    for lang in CLDR_NAMES:
+        for code, label in Locale.parse(lang).territories.items():
+            if len(code) == 2 and code.isalpha() and pycountry.countries.get(alpha_2=code):
+                names[_country_key(label)] = code
+    names.update((_country_key(label), code) for label, code in _COUNTRY_EXTRA.items())
     return names
 
 
 @lru_cache(maxsize=4096)
 def clean_country(value: str) -> str:
-    """ISO 3166-1 alpha-2 from a code (alpha-2 or alpha-3) or a name in English, Russian, Kazakh..."""
+    """ISO 3166-1 alpha-2 from a code (alpha-2 or alpha-3) or a name in English, Russian or Kazakh (CLDR's
+    and pycountry's names, and common short forms: UK, USA, США, ОАЭ, Ресей...)."""
     raw = value.strip()
-    if len(raw) in (2, 3) and raw.isascii():
+    if len(raw) in (2, 3) and raw.isascii() and raw.isalpha():
         found = pycountry.countries.get(alpha_2=raw.upper()) if len(raw) == 2 else \
             pycountry.countries.get(alpha_3=raw.upper())
         if found:
             return found.alpha_2
-    code = _country_names().get(raw.lower())
+    code = _country_names().get(_country_key(raw))
     if code:
         return code
     raise ValueError(f"unknown country {raw!r} (use an ISO 3166-1 code such as DE or KZ)")

@@ -66,7 +66,8 @@ _parent_app: Flask | None = None
 
 # Modules the jobs import, loaded once in the worker so that no work horse imports them again.
 JOB_MODULES = ("campaigns.mailings.jobs", "campaigns.mailings.compose", "campaigns.mailings.preparing",
-               "campaigns.appeals.rendering", "core.mail.sendgrid", "core.mail.smtp", "core.mail.outbox")
+               "campaigns.appeals.rendering", "core.mail.sendgrid", "core.mail.smtp", "core.mail.outbox",
+               "contacts.jobs")
 
 
 def share_app_with_work_horses(app: Flask) -> None:

@@ -33,16 +33,42 @@ def test_a_cp1251_excel_export_creates_contacts_and_rejects_bad_rows(app, tmp_pa
         ["Иван Петров", "ivan@example.org", "Германия", "ru", "Посольство Германии", "Атташе", "eu"],
         ["Плохой адрес", "ivan(at)example.org", "KZ", "kk", "", "", ""],
         ["Айгуль", "aigul@example.kz", "Kazakhstan", "kk", "МИД", "", ""],
-        ["Без страны", "nobody@example.org", "Атлантида", "", "", "", ""],
+        ["Без языка", "nobody@example.org", "DE", "клингонский", "", "", ""],
     ])
     result = run(app, path, tags=["import-1"])
     assert result.summary() == "created 2, updated 0, unchanged 0, rejected 2"
     assert [(r, e) for r, e, _ in result.rejections] == [(3, "ivan(at)example.org"), (5, "nobody@example.org")]
-    assert "unknown country 'Атлантида'" in result.rejections[1][2]
+    assert "unknown language 'клингонский'" in result.rejections[1][2]
     assert contacts(app) == {
         "ivan@example.org": ("Иван Петров", "DE", "ru", "active", ["eu", "import-1"], "Посольство Германии"),
         "aigul@example.kz": ("Айгуль", "KZ", "kk", "active", ["import-1"], "МИД"),
     }
+
+
+def test_country_names_in_russian_and_kazakh_and_their_short_forms_are_read(app, tmp_path):
+    names = {"Великобритания": "GB", "США": "US", "ОАЭ": "AE", "Ресей": "RU", "Ұлыбритания": "GB", "UK": "GB",
+             "USA": "US", "Соединённые Штаты": "US", "Германия": "DE", "Қазақстан": "KZ", "Южная Корея": "KR"}
+    rows = [RUSSIAN_HEADER] + [[f"Person {i}", f"p{i}@example.org", name, "ru", "", "", ""]
+                                for i, name in enumerate(names)]
+    result = run(app, write_csv(tmp_path / "countries.csv", rows, delimiter=";"))  # Kazakh letters: UTF-8
+    assert result.summary() == f"created {len(names)}, updated 0, unchanged 0, rejected 0" and result.warnings == []
+    found = contacts(app)
+    assert {name: found[f"p{i}@example.org"][1] for i, name in enumerate(names)} == names
+
+
+def test_a_country_that_cannot_be_read_is_left_empty_with_a_warning_and_the_person_kept(app, tmp_path):
+    path = excel_cp1251(tmp_path / "list.csv", [
+        RUSSIAN_HEADER,
+        ["Без страны", "nobody@example.org", "Атлантида", "ru", "", "", ""],
+        ["Иван Петров", "ivan@example.org", "Германия", "ru", "", "", ""],
+    ])
+    preview = run(app, path, dry_run=True)
+    result = run(app, path)
+    assert result.summary() == "created 2, updated 0, unchanged 0, rejected 0"
+    assert result.warnings == preview.warnings == [(2, "Страна", "Атлантида", result.warnings[0][3])]
+    assert "unknown country 'Атлантида'" in result.warnings[0][3] and "left empty" in result.warnings[0][3]
+    assert contacts(app)["nobody@example.org"][:2] == ("Без страны", None)
+    assert result.as_dict()["warnings"][0]["column"] == "Страна"
 
 
 def test_reimporting_the_same_file_changes_nothing(app, tmp_path):

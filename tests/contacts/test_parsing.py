@@ -66,12 +66,20 @@ def test_a_row_is_cleaned_and_validated():
 
 def test_every_problem_of_a_row_is_named():
     with pytest.raises(ValueError) as caught:
-        clean_row({"email": "not-an-email", "country": "Atlantis", "language": "?!"})
+        clean_row({"email": "not-an-email", "kind": "Atlantis", "language": "?!"})
     reason = str(caught.value)
-    assert "invalid email 'not-an-email'" in reason and "unknown country 'Atlantis'" in reason
+    assert "invalid email 'not-an-email'" in reason and "unknown kind 'Atlantis'" in reason
     assert "unknown language" in reason
     with pytest.raises(ValueError, match="email is missing"):
         clean_row({"name": "Nobody"})
+
+
+def test_a_country_that_cannot_be_read_is_left_out_and_said_so():
+    emptied = []
+    row = clean_row({"email": "a@example.org", "country": " Atlantis "}, emptied)
+    assert "country" not in row and emptied == [("country", "Atlantis", emptied[0][2])]
+    assert "unknown country 'Atlantis'" in emptied[0][2]
+    assert clean_row({"email": "a@example.org", "country": "Великобритания"})["country"] == "GB"
 
 
 def test_the_preview_sample_shows_the_first_rows_as_written(tmp_path):
