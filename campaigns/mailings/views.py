@@ -8,7 +8,7 @@ from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
 from campaigns.mailings import bp, services
-from campaigns.mailings.choices import choices, counts_for
+from campaigns.mailings.choices import choices, counts_for, describe_audience
 from core.errors import DomainError, ValidationError
 from core.security import access
 
@@ -158,7 +158,8 @@ def show(mailing_id: int):
         from campaigns.senders.addresses import reply_route
 
         return render_template("mailings/review.html", mailing=mailing, review=review_mailing(mailing_id),
-                               reply=reply_route(mailing, current_app.config))
+                               reply=reply_route(mailing, current_app.config),
+                               audience=describe_audience(mailing.audience))
     from campaigns.mailings.unknowns import held
 
     return render_template("mailings/progress.html", mailing=mailing, p=services.progress(mailing_id),
@@ -206,6 +207,18 @@ def act(mailing_id: int, action: str):
     fn = {"pause": services.pause_mailing, "resume": services.resume_mailing, "cancel": services.cancel_mailing}[action]
     return _act(mailing_id, lambda: fn(mailing_id), {"pause": "Paused.", "resume": "Resumed.",
                                                       "cancel": "Cancelled."}[action])
+
+
+@bp.post("/<int:mailing_id>/discard")
+@access("campaigner")
+def discard(mailing_id: int):
+    try:
+        services.discard_draft(mailing_id)
+    except DomainError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("mailings.show", mailing_id=mailing_id))
+    flash("The draft was discarded.", "success")
+    return redirect(url_for("mailings.index"))
 
 
 @bp.post("/<int:mailing_id>/unknown")

@@ -148,3 +148,20 @@ def test_a_form_without_a_valid_token_comes_back_filled_in(client, drive):
 def test_supporters_get_no_cookie(client, drive):
     assert "Set-Cookie" not in client.get("/drives/free-aigerim").headers
     assert "Set-Cookie" not in sign(client).headers
+
+
+def test_the_counter_says_one_signature_and_uses_russian_plural_forms(client, drive):
+    sign(client)
+    english = client.get("/drives/free-aigerim?lang=en").get_data(as_text=True)
+    assert '<strong class="count">1</strong> signature <' in english
+    russian = client.get("/drives/free-aigerim?lang=ru").get_data(as_text=True)
+    assert '<strong class="count">1</strong> подпись <' in russian
+
+
+def test_counted_words_follow_cldr_plural_categories():
+    from campaigns.drives.i18n import counted
+
+    assert [counted("en", "signatures", n) for n in (0, 1, 2)] == ["signatures", "signature", "signatures"]
+    assert [counted("ru", "signatures", n) for n in (1, 2, 5, 11, 21, 22)] == [
+        "подпись", "подписи", "подписей", "подписей", "подпись", "подписи"]
+    assert counted("kk", "signatures", 5) == "қолтаңба"
