@@ -165,3 +165,15 @@ def test_counted_words_follow_cldr_plural_categories():
     assert [counted("ru", "signatures", n) for n in (1, 2, 5, 11, 21, 22)] == [
         "подпись", "подписи", "подписей", "подписей", "подпись", "подписи"]
     assert counted("kk", "signatures", 5) == "қолтаңба"
+
+
+def test_the_sign_form_starts_with_the_least_identifying_choice(client, drive):
+    page = client.get("/drives/free-aigerim").get_data(as_text=True)
+    assert re.findall(r'name="display" value="(\w+)" checked', page) == ["anonymous"]
+
+
+def test_a_signature_posted_without_a_display_choice_is_anonymous():
+    from campaigns.drives.signing import parse_sign_form
+
+    data = parse_sign_form({"name": "Aigerim N", "city": "Almaty", "country": "KZ"}, "en", {"KZ": "Kazakhstan"})
+    assert data.display == "anonymous"
