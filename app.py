@@ -10,7 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from core import api as core_api
-from core import security
+from core import localtime, security
 from core.config import ConfigError, from_environment
 from core.errors import DomainError
 from core.db import db, migrate
@@ -50,6 +50,7 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.init_app(app)
     core_api.init_app(app)  # loads the API caller before the access check runs
     security.init_app(app)
+    localtime.init_app(app)
 
     _register_blueprints(app)
     _register_cli(app)

@@ -7,6 +7,11 @@ document.addEventListener("DOMContentLoaded", () => {
       if (!window.confirm(form.dataset.confirm)) event.preventDefault();
     });
   });
+  // A time zone not chosen yet: suggest the browser's own (the person still saves it).
+  document.querySelectorAll("select[data-browser-zone]").forEach((select) => {
+    const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    if (zone && [...select.options].some((o) => o.value === zone)) select.value = zone;
+  });
   // "Select all" checkboxes for bulk actions: <input type="checkbox" data-select-all="name">
   document.querySelectorAll("input[data-select-all]").forEach((box) => {
     box.addEventListener("change", () => {

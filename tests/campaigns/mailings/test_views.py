@@ -125,3 +125,27 @@ def test_a_finished_mailing_shows_no_rate_and_no_time_left(app, client, auth):
     assert 'data-field="status">done<' in html
     assert re.search(r'<span data-show="sending" hidden>', html) and "time left: <span" in html
     assert "–" not in html.split('id="progress"')[1].split("</div>")[0]
+
+
+def test_a_send_time_is_typed_and_shown_in_the_user_s_zone_and_stored_in_utc(app, client, auth):
+    from datetime import datetime, timezone
+
+    from campaigns.mailings.models import Mailing
+    from core.db import db
+
+    auth.login("campaigner")
+    token = csrf_token(client, "/account")
+    client.post("/account/time-zone", data={"csrf_token": token, "time_zone": "Asia/Almaty"})
+    with app.app_context():
+        make_contacts(1)
+        template_id = make_template()
+    assert "Send at (Asia/Almaty time" in client.get("/mailings/new").get_data(as_text=True)
+    created = client.post("/mailings/new", data={
+        "csrf_token": token, "name": "Later", "template_id": str(template_id), "tags": "envoys",
+        "from_email": "campaigns@example.net", "send_at": "2030-01-10T15:00"})
+    assert created.status_code == 302
+    review = client.get(created.headers["Location"]).get_data(as_text=True)
+    assert "at 2030-01-10 15:00 (Asia/Almaty)" in review
+    with app.app_context():
+        stored = db.session.execute(db.select(Mailing.send_at).where(Mailing.name == "Later")).scalar_one()
+    assert stored.replace(tzinfo=timezone.utc) == datetime(2030, 1, 10, 10, 0, tzinfo=timezone.utc)
