@@ -95,6 +95,12 @@ def parse_drive(data: dict) -> DriveInput:
         sender_id=_sender_id(data.get("sender_id")), default_display=default_display)
 
 
+def paragraphs(text: str) -> list[str]:
+    """A letter's paragraphs: split at blank lines, whether it was typed with CRLF, CR or LF."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return [p.strip("\n") for p in re.split(r"\n[ \t]*\n", text) if p.strip()]
+
+
 def _sender_id(value) -> int | None:
     from campaigns.senders.services import find_sender
 
@@ -118,6 +124,7 @@ def _letters(data: dict, language: str, title: str) -> tuple[tuple[str, str, str
             body, vtitle = str(value.get("body") or value.get("letter") or ""), str(value.get("title") or title)
         else:
             body, vtitle = str(value or ""), title
+        body = body.replace("\r\n", "\n").replace("\r", "\n")  # a browser's textarea sends CRLF
         if body.strip():
             if len(body) > 20000:
                 raise ValidationError(f"letters.{lang}", "is longer than 20,000 characters")

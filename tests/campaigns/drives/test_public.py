@@ -177,3 +177,21 @@ def test_a_signature_posted_without_a_display_choice_is_anonymous():
 
     data = parse_sign_form({"name": "Aigerim N", "city": "Almaty", "country": "KZ"}, "en", {"KZ": "Kazakhstan"})
     assert data.display == "anonymous"
+
+
+def test_a_letter_typed_with_crlf_keeps_its_paragraphs(app, client):
+    make_drive(app, slug="crlf", letters={"en": {"title": "Free Aigerim",
+                                                 "body": "Dear Ambassador,\r\n\r\nWe ask you.\r\n\r\nSincerely"}})
+    page = client.get("/drives/crlf").get_data(as_text=True)
+    assert "<p>Dear Ambassador,</p><p>We ask you.</p><p>Sincerely</p>" in page
+
+
+def test_a_letter_shown_in_another_language_says_so_and_each_state_has_its_own_title(client, drive):
+    kazakh = client.get("/drives/free-aigerim?lang=kk").get_data(as_text=True)
+    assert '<h1 lang="en">Free Aigerim</h1>' in kazakh and '<article class="letter" lang="en">' in kazakh
+    assert "<title>Free Aigerim</title>" in kazakh
+    failed = sign(client, name="").get_data(as_text=True)
+    assert "<title>Please correct the marked fields. · Free Aigerim</title>" in failed
+    assert 'id="sign-errors" tabindex="-1" autofocus' in failed
+    thanks = sign(client).get_data(as_text=True)
+    assert "<title>Thank you: your signature is counted. · Free Aigerim</title>" in thanks
