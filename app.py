@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, make_response, render_template, request
+from flask import Flask, has_request_context, make_response, render_template, request
 from flask_login import LoginManager
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
@@ -11,7 +11,7 @@ from sqlalchemy.orm.exc import ObjectDeletedError, StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from core import api as core_api
-from core import security
+from core import localtime, security
 from core.config import ConfigError, from_environment
 from core.errors import Conflict, DomainError
 from core.db import db, migrate
@@ -50,6 +50,7 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.init_app(app)
     core_api.init_app(app)  # loads the API caller before the access check runs
     security.init_app(app)
+    localtime.init_app(app)
 
     _register_blueprints(app)
     _register_cli(app)
@@ -146,12 +147,26 @@ NAVIGATION = (
 )
 
 
+def current_nav(items: list[tuple[str, str, str]], endpoint: str | None, path: str) -> str | None:
+    """The one menu entry a page belongs to: its own endpoint, else the entry whose address is the
+    longest start of the page's path ("/" only for the dashboard itself, which owns no sub-pages)."""
+    if any(e == endpoint for e, _, _ in items):
+        return endpoint
+    within = [(len(url), e) for e, _, url in items if url != "/" and path.startswith(url)]
+    return max(within)[1] if within else None
+
+
 def _register_navigation(app: Flask) -> None:
+    from flask import url_for
+
     items = [(endpoint, label) for endpoint, label in NAVIGATION if endpoint in app.view_functions]
 
     @app.context_processor
     def navigation():
-        return {"nav_items": items}
+        if not has_request_context():
+            return {"nav_items": items, "nav_current": None}
+        with_urls = [(e, label, url_for(e)) for e, label in items]
+        return {"nav_items": items, "nav_current": current_nav(with_urls, request.endpoint, request.path)}
 
 
 def _register_error_handlers(app: Flask) -> None:

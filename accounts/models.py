@@ -33,6 +33,8 @@ class User(UserMixin, db.Model):
     totp_secret: Mapped[str | None] = mapped_column(EncryptedText)
     totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     totp_last_step: Mapped[int | None] = mapped_column(Integer)
+    # An IANA zone ("Asia/Almaty") in which times are entered and shown; None: not chosen (UTC).
+    time_zone: Mapped[str | None] = mapped_column(String(64))
 
     tokens: Mapped[list["ApiToken"]] = relationship(back_populates="user", cascade="all, delete-orphan")
 

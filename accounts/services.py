@@ -79,6 +79,17 @@ def change_password(user: User, current: str, new: str) -> None:
     db.session.commit()
 
 
+def set_time_zone(user: User, name: str) -> None:
+    """The zone this user types and reads times in; stored times stay in UTC."""
+    from core.localtime import is_zone
+
+    name = (name or "").strip()
+    if not is_zone(name):
+        raise ValidationError("time_zone", "choose a time zone from the list")
+    user.time_zone = name
+    db.session.commit()
+
+
 def _hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 

@@ -1,7 +1,7 @@
-"""A staff member's own account: password, two-factor, ending every session."""
+"""A staff member's own account: password, two-factor, time zone, ending every session."""
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, session, url_for
+from flask import flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
 from accounts import bp, services, two_factor
@@ -20,8 +20,21 @@ def _me():
 @access("viewer")
 def account():
     user = _me()
-    return render_template("accounts/account.html", user=user,
+    from core.localtime import zone_names
+
+    return render_template("accounts/account.html", user=user, zones=zone_names(),
                            recovery_left=two_factor.remaining_recovery_codes(user) if user.two_factor_enabled else 0)
+
+
+@bp.post("/account/time-zone")
+@access("viewer", write="viewer")
+def time_zone():
+    try:
+        services.set_time_zone(_me(), request.form.get("time_zone", ""))
+        flash(f"Times are now shown in {current_user.time_zone}.", "info")
+    except ValidationError as exc:
+        flash(f"Time zone: {exc.reason}.", "error")
+    return redirect(url_for("accounts.account"))
 
 
 @bp.route("/account/password", methods=["GET", "POST"])

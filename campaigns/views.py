@@ -1,5 +1,7 @@
-"""The dashboard: what needs attention today."""
+"""The dashboard: what is in flight and what needs a person today."""
 from __future__ import annotations
+
+from datetime import date
 
 from flask import render_template
 
@@ -10,8 +12,9 @@ from core.security import access
 @bp.get("/")
 @access("viewer")
 def dashboard():
-    from datetime import date
-
+    from campaigns.dashboard import at_a_glance
     from campaigns.responses.services import follow_ups_due
 
-    return render_template("campaigns/dashboard.html", due=follow_ups_due(date.today()), today=date.today())
+    today = date.today()
+    return render_template("campaigns/dashboard.html", glance=at_a_glance(today), due=follow_ups_due(today),
+                           today=today)

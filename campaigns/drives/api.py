@@ -17,6 +17,7 @@ DRIVE_SCHEMA = {
                    "delivery": {"type": "string"}, "deadline": {"type": "string", "nullable": True},
                    "languages": {"type": "array", "items": {"type": "string"}},
                    "audience": {"type": "object"}, "sender_id": {"type": "integer", "nullable": True},
+                   "default_display": {"type": "string"},
                    "url": {"type": "string"}}}
 CREATE_SCHEMA = {
     "type": "object", "required": ["slug", "title", "letter", "goal"],
@@ -32,7 +33,9 @@ CREATE_SCHEMA = {
                        "emails": {"type": "array", "items": {"type": "string"}}}},
                    "case_ids": {"type": "array", "items": {"type": "integer"}},
                    "digest_days": {"type": "integer", "minimum": 1},
-                   "sender_id": {"type": "integer", "description": "the sender identity; none: MAIL_FROM"}}}
+                   "sender_id": {"type": "integer", "description": "the sender identity; none: MAIL_FROM"},
+                   "default_display": {"type": "string", "enum": ["anonymous", "initial", "full"],
+                                       "description": "what the sign form starts with (default: anonymous)"}}}
 SIGNATURE_SCHEMA = {
     "type": "object", "properties": {
         "id": {"type": "integer"}, "name": {"type": "string"}, "city": {"type": "string"},
@@ -46,7 +49,7 @@ def drive_json(drive: Drive, count: int) -> dict:
             "deadline": drive.deadline.isoformat() if drive.deadline else None,
             "languages": [letter.language for letter in drive.letters],
             "audience": {"tags": list(drive.audience_tags or []), "segment_id": drive.segment_id},
-            "sender_id": drive.sender_id,
+            "sender_id": drive.sender_id, "default_display": drive.default_display,
             "url": url_for("drives.public_page", slug=drive.slug)}
 
 

@@ -7,8 +7,8 @@ from datetime import date
 
 from sqlalchemy import delete, func, select
 
-from campaigns.drives.models import DELIVERY_MODES, LANGUAGES, Drive, DriveCase, DriveLetter, DriveTarget, \
-    Signature, counted_clause
+from campaigns.drives.models import (DELIVERY_MODES, DISPLAYS, LANGUAGES, Drive, DriveCase, DriveLetter,
+                                     DriveTarget, Signature, counted_clause)
 from contacts.models import Contact
 from contacts.segments import audience_query
 from contacts.suppression import suppressed_among
@@ -35,6 +35,7 @@ class DriveInput:
     case_ids: tuple[int, ...] = ()
     digest_days: int = 7
     sender_id: int | None = None  # the identity its mail goes out under (None: MAIL_FROM)
+    default_display: str = "anonymous"  # what the sign form starts with: the least identifying choice
 
 
 def _int(value, field: str, minimum: int = 0) -> int:
@@ -72,6 +73,9 @@ def parse_drive(data: dict) -> DriveInput:
     delivery = str(data.get("delivery") or "compiled")
     if delivery not in DELIVERY_MODES:
         raise ValidationError("delivery", f"must be one of {', '.join(DELIVERY_MODES)}")
+    default_display = str(data.get("default_display") or "anonymous")
+    if default_display not in DISPLAYS:
+        raise ValidationError("default_display", f"must be one of {', '.join(DISPLAYS)}")
     audience = data.get("audience") or {}
     if not isinstance(audience, dict):
         raise ValidationError("audience", "must be an object")
@@ -90,7 +94,13 @@ def parse_drive(data: dict) -> DriveInput:
         target_emails=tuple(sorted({str(e).strip().lower() for e in emails if str(e).strip()})),
         case_ids=tuple(sorted({_int(c, "case_ids", 1) for c in data.get("case_ids") or ()})),
         digest_days=_int(data.get("digest_days") or 7, "digest_days", 1),
-        sender_id=_sender_id(data.get("sender_id")))
+        sender_id=_sender_id(data.get("sender_id")), default_display=default_display)
+
+
+def paragraphs(text: str) -> list[str]:
+    """A letter's paragraphs: split at blank lines, whether it was typed with CRLF, CR or LF."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return [p.strip("\n") for p in re.split(r"\n[ \t]*\n", text) if p.strip()]
 
 
 def _sender_id(value) -> int | None:
@@ -117,6 +127,7 @@ def _letters(data: dict, language: str, title: str) -> tuple[tuple[str, str, str
             check_header(f"letters.{lang}.title", vtitle.strip())
         else:
             body, vtitle = str(value or ""), title
+        body = body.replace("\r\n", "\n").replace("\r", "\n")  # a browser's textarea sends CRLF
         if body.strip():
             if len(body) > 20000:
                 raise ValidationError(f"letters.{lang}", "is longer than 20,000 characters")
@@ -138,6 +149,7 @@ def save_drive(data: DriveInput, drive_id: int | None = None) -> Drive:
     drive.default_language, drive.deadline, drive.status = data.default_language, data.deadline, data.status
     drive.delivery, drive.audience_tags, drive.segment_id = data.delivery, list(data.audience_tags), data.segment_id
     drive.digest_days, drive.sender_id = data.digest_days, data.sender_id
+    drive.default_display = data.default_display
     existing = {letter.language: letter for letter in drive.letters}
     wanted = {lang for lang, _, _ in data.letters}
     for lang, title, body in data.letters:

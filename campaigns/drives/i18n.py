@@ -5,6 +5,7 @@ import gettext
 from functools import lru_cache
 
 import pycountry
+from babel import Locale
 
 from campaigns.drives.models import LANGUAGES
 
@@ -17,7 +18,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "n_signed": "{n} people signed this letter", "n_new": "{n} more people signed this letter since our last message",
         "unnamed": "and {n} more who asked that only their number be passed on",
         "delivery_body": "{summary}.\n\nThe letter and its signatures are attached as a PDF.\n\n{title}\n\n{body}\n",
-        "signatures": "signatures", "goal": "Goal", "of_goal": "of {goal}", "deadline": "Open until {date}",
+        "goal": "Goal", "of_goal": "of {goal}", "deadline": "Open until {date}",
         "closed": "This letter is closed to new signatures. Thank you to everyone who signed.",
         "sign_title": "Add your name", "name": "Your name", "city": "City", "country": "Country",
         "choose": "Choose…", "email": "Email (optional)",
@@ -50,7 +51,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "n_signed": "Письмо подписали: {n}", "n_new": "С нашего прошлого письма подписали ещё: {n}",
         "unnamed": "и ещё {n} человек, попросивших передать только их число",
         "delivery_body": "{summary}.\n\nПисьмо и подписи приложены в PDF.\n\n{title}\n\n{body}\n",
-        "signatures": "подписей", "goal": "Цель", "of_goal": "из {goal}", "deadline": "Подписать можно до {date}",
+        "goal": "Цель", "of_goal": "из {goal}", "deadline": "Подписать можно до {date}",
         "closed": "Сбор подписей под этим письмом завершён. Спасибо всем, кто подписал.",
         "sign_title": "Подпишите письмо", "name": "Ваше имя", "city": "Город", "country": "Страна",
         "choose": "Выберите…", "email": "Электронная почта (необязательно)",
@@ -84,7 +85,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "n_signed": "Хатқа қол қойғандар: {n}", "n_new": "Соңғы хатымыздан бері тағы қол қойғандар: {n}",
         "unnamed": "және тек санын беруді сұраған тағы {n} адам",
         "delivery_body": "{summary}.\n\nХат пен қолтаңбалар PDF түрінде тіркелген.\n\n{title}\n\n{body}\n",
-        "signatures": "қолтаңба", "goal": "Мақсат", "of_goal": "{goal} ішінен", "deadline": "{date} дейін ашық",
+        "goal": "Мақсат", "of_goal": "{goal} ішінен", "deadline": "{date} дейін ашық",
         "closed": "Бұл хатқа қол жинау аяқталды. Қол қойғандардың бәріне рахмет.",
         "sign_title": "Хатқа қол қойыңыз", "name": "Атыңыз", "city": "Қала", "country": "Ел",
         "choose": "Таңдаңыз…", "email": "Электрондық пошта (міндетті емес)",
@@ -113,6 +114,21 @@ STRINGS: dict[str, dict[str, str]] = {
                      "Егер сіз қол қоймасаңыз, бұл хатты елемеңіз: ештеңе жарияланбайды.",
     },
 }
+
+
+# Words that follow a number, in each CLDR plural category the language uses (Babel names the category).
+PLURALS: dict[str, dict[str, dict[str, str]]] = {
+    "en": {"signatures": {"one": "signature", "other": "signatures"}},
+    "ru": {"signatures": {"one": "подпись", "few": "подписи", "many": "подписей", "other": "подписи"}},
+    "kk": {"signatures": {"one": "қолтаңба", "other": "қолтаңба"}},
+}
+
+
+def counted(language: str, key: str, n: int) -> str:
+    """The word for `n` of something in `language`: "1 signature", "5 подписей", "22 подписи"."""
+    language = language if language in PLURALS else "en"
+    forms = PLURALS[language][key]
+    return forms.get(Locale.parse(language).plural_form(n), forms["other"])
 
 
 def choose_language(requested: str | None, accept_languages, default: str) -> str:

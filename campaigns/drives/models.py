@@ -38,6 +38,7 @@ class Drive(Base):
         CheckConstraint("status IN ('open', 'closed')", name="status"),
         CheckConstraint(_in("delivery", DELIVERY_MODES), name="delivery"),
         CheckConstraint("digest_days >= 1", name="digest_days"),
+        CheckConstraint(_in("default_display", DISPLAYS), name="default_display"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -51,6 +52,8 @@ class Drive(Base):
     audience_tags: Mapped[list] = mapped_column(JSON, default=list)
     segment_id: Mapped[int | None] = mapped_column(ForeignKey("segments.id", ondelete="SET NULL"), index=True)
     digest_days: Mapped[int] = mapped_column(Integer, default=7)
+    # The choice the public sign form starts with: the least identifying unless the campaigner says so.
+    default_display: Mapped[str] = mapped_column(String(10), default="anonymous", server_default="anonymous")
     # Deliveries and confirmation mails go out under this identity (None: MAIL_FROM).
     sender_id: Mapped[int | None] = mapped_column(ForeignKey("sender_identities.id", ondelete="RESTRICT"),
                                                   index=True)

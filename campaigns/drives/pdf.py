@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import font_source_sans_pro
 from fpdf import FPDF
 
+from campaigns.drives.drives import paragraphs
 from campaigns.drives.signing import clean_text
 
 FONT_DIR = font_source_sans_pro.font_directory
@@ -40,7 +41,7 @@ def render_pdf(doc: Compiled) -> bytes:
     pdf.multi_cell(0, 8, clean_text(doc.title), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(3)
     pdf.set_font("Sans", "", 11)
-    for paragraph in doc.body.split("\n\n"):
+    for paragraph in paragraphs(doc.body):
         pdf.multi_cell(0, 5.5, "\n".join(clean_text(line) for line in paragraph.splitlines()),
                        new_x="LMARGIN", new_y="NEXT")
         pdf.ln(2.5)

@@ -163,6 +163,20 @@ def confirm(slug: str, token: str):
     return _message(slug, title, lang, "confirmed", 200, mailto=_mailto(slug, lang, signature.copy_token))
 
 
+@bp.app_template_filter("drive_paragraphs")
+def drive_paragraphs(text: str) -> list[str]:
+    from campaigns.drives.drives import paragraphs
+
+    return paragraphs(text)
+
+
+@bp.app_template_filter("drive_counted")
+def drive_counted(value: int, key: str, lang: str = "en") -> str:
+    from campaigns.drives.i18n import counted
+
+    return counted(lang, key, int(value))
+
+
 @bp.app_template_filter("drive_number")
 def drive_number(value: int, lang: str = "en") -> str:
     text = f"{int(value):,}"

@@ -74,7 +74,7 @@ def parse_sign_form(form, language: str, known_countries) -> SignInput:
                 email = normalise_email(validate_email(email, check_deliverability=False).normalized)
             except EmailNotValidError:
                 errors["email"] = "bad_email"
-    display = form.get("display") or "full"
+    display = form.get("display") or "anonymous"
     if display not in DISPLAYS:
         display = "anonymous"  # the safest reading of a value we did not offer
     consent = (form.get("consent") or "") in ("1", "on", "yes", "true", True)

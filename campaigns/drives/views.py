@@ -11,6 +11,9 @@ from core.errors import NotFound, ValidationError
 from core.security import access, fresh_login_required
 
 PREFIX = "/campaign-drives"
+# The sign form's choices as campaigners read them, least identifying first.
+DISPLAY_CHOICES = (("anonymous", "Anonymously (“a supporter from Almaty”)"), ("initial", "First name and initial"),
+                   ("full", "Full name"))
 
 
 def _drive(drive_id: int):
@@ -31,6 +34,7 @@ def _form_data(form) -> dict:
         "audience": {"tags": form.get("tags", ""), "segment_id": form.get("segment_id", ""),
                      "emails": form.get("target_emails", "")},
         "case_ids": form.getlist("case_ids"), "sender_id": form.get("sender_id", ""),
+        "default_display": form.get("default_display", "anonymous"),
     }
 
 
@@ -39,7 +43,8 @@ def _values_of(drive) -> dict:
               "deadline": drive.deadline.isoformat() if drive.deadline else "", "status": drive.status,
               "delivery": drive.delivery, "digest_days": drive.digest_days, "tags": ", ".join(drive.audience_tags),
               "segment_id": drive.segment_id or "", "target_emails": "\n".join(drives.target_emails(drive.id)),
-              "case_ids": [str(c) for c in drives.case_ids(drive.id)], "sender_id": drive.sender_id or ""}
+              "case_ids": [str(c) for c in drives.case_ids(drive.id)], "sender_id": drive.sender_id or "",
+              "default_display": drive.default_display}
     for letter in drive.letters:
         values[f"title_{letter.language}"], values[f"letter_{letter.language}"] = letter.title, letter.body
     return values
@@ -50,6 +55,7 @@ def _render_form(values: dict, errors: dict, drive=None, status: int = 200):
     from contacts.segments import list_segments
 
     return render_template("drives/form.html", values=values, errors=errors, drive=drive, languages=LANGUAGES,
+                           displays=DISPLAY_CHOICES,
                            modes=DELIVERY_MODES, cases=cases.choices(), senders=list_senders(),
                            segments=[s for s, _ in list_segments()]), status
 

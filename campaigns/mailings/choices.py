@@ -32,6 +32,27 @@ def choices() -> dict:
                                                         .where(Campaign.default_sender_id.is_not(None))).all())}
 
 
+def describe_audience(audience: dict | None) -> str:
+    """Who a mailing goes to, in words, naming the segment and the case rather than their ids."""
+    from campaigns.cases.models import Case
+    from contacts.models import Segment
+
+    audience = audience or {}
+    case_id, segment_id, tags = audience.get("informed_of_case"), audience.get("segment_id"), audience.get("tags")
+    parts = []
+    if segment_id:
+        name = db.session.execute(select(Segment.name).where(Segment.id == segment_id)).scalar()
+        parts.append(f"segment “{name}”" if name else f"segment {segment_id} (deleted)")
+    if tags:
+        parts.append(("tag " if len(tags) == 1 else "tags ") + ", ".join(tags))
+    within = " and ".join(parts)
+    if case_id:
+        name = db.session.execute(select(Case.name).where(Case.id == case_id)).scalar()
+        informed = f"those already informed of the case of {name}" if name else f"those already informed of case {case_id}"
+        return f"{informed}, within {within}" if within else informed
+    return within or "everyone in Contacts"
+
+
 def counts_for(mailing_ids: list[int]) -> dict[int, dict]:
     """{mailing id: {"total": n, "sent": n, "failed": n}} in one grouped query."""
     out: dict[int, dict] = {i: {"total": 0, "sent": 0, "failed": 0} for i in mailing_ids}

@@ -219,11 +219,16 @@ def settle(now: datetime, quarantine: float, unsafe_no_quarantine: bool = False,
     return done
 
 
-def held_for_person(mailing_id: int):
+def held_for_person(mailing_id: int | None):
     """The mailing's unknowns that no provider event can settle: a person decides (`decide_unknown`)."""
     c = Message.__table__.c
-    return and_(c.mailing_id == mailing_id, c.state == UNKNOWN, c.lease_until.is_(None),
-                c.provider_seen_at.is_(None))
+    return and_(c.mailing_id == mailing_id, held_unknown())
+
+
+def held_unknown():
+    """Any message of unknown fate that no provider event can settle, whatever it belongs to."""
+    c = Message.__table__.c
+    return and_(c.state == UNKNOWN, c.lease_until.is_(None), c.provider_seen_at.is_(None))
 
 
 def release_held(mailing_id: int, ids: list[int] | None, decision: str, now: datetime) -> int:

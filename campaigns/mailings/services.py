@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
 from campaigns.mailings import jobs, ledger
 from campaigns.mailings.models import TEST_KIND, Mailing, Message
@@ -181,6 +181,17 @@ def cancel_mailing(mailing_id: int) -> Mailing:
     ledger.cancel_queued(mailing_id, utcnow())
     db.session.commit()
     return mailing
+
+
+def discard_draft(mailing_id: int) -> None:
+    """A draft nobody will send is deleted, not kept as "cancelled": it never reached anyone, so the
+    list of mailings stays the record of what was sent. Only a draft: anything further has a ledger."""
+    done = db.session.execute(delete(Mailing).where(Mailing.id == mailing_id, Mailing.status == "draft"))
+    if done.rowcount != 1:
+        db.session.rollback()
+        raise Conflict(f"the mailing is {get_mailing(mailing_id).status}; only a draft can be discarded")
+    audit.record("mailing.discard", f"mailing:{mailing_id}")
+    db.session.commit()
 
 
 def follow_up(mailing_id: int, source: str, user_id: int | None = None) -> Mailing:

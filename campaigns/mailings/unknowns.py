@@ -76,6 +76,15 @@ def decide_unknown(mailing_id: int | None, decision: str, message_ids: list[int]
     return moved
 
 
+def held_counts() -> dict[int | None, int]:
+    """{mailing id (None: single messages): how many wait for a decision}, in one grouped count."""
+    from sqlalchemy import func
+
+    rows = db.session.execute(select(Message.mailing_id, func.count()).where(ledger.held_unknown())
+                              .group_by(Message.mailing_id))
+    return {mailing_id: n for mailing_id, n in rows}
+
+
 def held_single_count() -> int:
     from sqlalchemy import func
 

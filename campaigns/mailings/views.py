@@ -1,15 +1,16 @@
 """Mailing pages: list, compose, review (then send), progress, and the one-click follow-ups."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 
 from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
 from campaigns.mailings import bp, services
-from campaigns.mailings.choices import choices, counts_for
+from campaigns.mailings.choices import choices, counts_for, describe_audience
 from core.errors import DomainError, ValidationError
+from core.localtime import from_local
 from core.security import access
 
 
@@ -49,7 +50,8 @@ def decide_single_unknown():
     return redirect(url_for("mailings.single_unknown"))
 
 
-def _form_input(form) -> tuple[services.MailingInput, datetime | None]:
+def _form_input(form, zone: str | None) -> tuple[services.MailingInput, datetime | None]:
+    """The compose form as plain values; `send_at` is typed in the user's time zone `zone`."""
     def number(name):
         value = (form.get(name) or "").strip()
         if value and not value.isdigit():
@@ -59,7 +61,7 @@ def _form_input(form) -> tuple[services.MailingInput, datetime | None]:
     tags = tuple(t.strip() for t in (form.get("tags") or "").replace(";", ",").split(",") if t.strip())
     when = (form.get("send_at") or "").strip()
     try:
-        send_at = datetime.fromisoformat(when).replace(tzinfo=timezone.utc) if when else None
+        send_at = from_local(datetime.fromisoformat(when), zone) if when else None
     except ValueError:
         raise ValidationError("send_at", "is not a date and time") from None
     if "sender_id" in form and not form.get("sender_id") and not (form.get("from_email") or "").strip():
@@ -82,7 +84,7 @@ def compose():
     errors = {}
     if request.method == "POST":
         try:
-            data, send_at = _form_input(request.form)
+            data, send_at = _form_input(request.form, current_user.time_zone)
             mailing = services.create_mailing(data, current_user.id)
             if send_at:
                 mailing.send_at = send_at
@@ -159,7 +161,8 @@ def show(mailing_id: int):
 
         review = review_mailing(mailing_id, reader=current_user)
         return render_template("mailings/review.html", mailing=mailing, review=review,
-                               reply=reply_route(mailing, current_app.config))
+                               reply=reply_route(mailing, current_app.config),
+                               audience=describe_audience(mailing.audience))
     from campaigns.mailings.unknowns import held
 
     return render_template("mailings/progress.html", mailing=mailing, p=services.progress(mailing_id),
@@ -207,6 +210,18 @@ def act(mailing_id: int, action: str):
     fn = {"pause": services.pause_mailing, "resume": services.resume_mailing, "cancel": services.cancel_mailing}[action]
     return _act(mailing_id, lambda: fn(mailing_id), {"pause": "Paused.", "resume": "Resumed.",
                                                       "cancel": "Cancelled."}[action])
+
+
+@bp.post("/<int:mailing_id>/discard")
+@access("campaigner")
+def discard(mailing_id: int):
+    try:
+        services.discard_draft(mailing_id)
+    except DomainError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("mailings.show", mailing_id=mailing_id))
+    flash("The draft was discarded.", "success")
+    return redirect(url_for("mailings.index"))
 
 
 @bp.post("/<int:mailing_id>/unknown")

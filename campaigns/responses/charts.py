@@ -7,28 +7,38 @@ from __future__ import annotations
 
 from markupsafe import Markup, escape
 
-ROW = 26
-LABEL_W = 130
-VALUE_W = 80
+ROW = 44          # a row: the label on its own line, the bar and its figure below it
+VALUE_W = 90
+LABEL_CHARS = 70  # about what 13px text fits across the chart; longer labels end in "…"
 
 
 def _fmt(n: float) -> str:
     return f"{n:.0f}" if float(n).is_integer() else f"{n:.1f}"
 
 
+def _label(text: str) -> str:
+    return text if len(text) <= LABEL_CHARS else text[:LABEL_CHARS - 1].rstrip() + "…"
+
+
 def bar_chart(title: str, rows: list[tuple[str, float, str]], width: int = 560) -> Markup:
-    """Horizontal bars: rows of (label, value, text shown after the bar); scaled to the largest."""
+    """Horizontal bars: rows of (label, value, text shown after the bar); scaled to the largest.
+
+    Each label has the whole width above its bar, so a long organisation name is neither cut short
+    at a fixed width nor printed over by the figure; one longer than the line keeps its full text
+    in a <title>.
+    """
     top = max([value for _, value, _ in rows] + [0])
-    span = width - LABEL_W - VALUE_W
+    span = width - VALUE_W
     height = ROW * max(len(rows), 1) + 4
     parts = [f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
              f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>']
     for i, (label, value, shown) in enumerate(rows):
         y = i * ROW + 2
         w = 0 if not top else max(span * value / top, 1 if value else 0)
-        parts.append(f'<text class="chart-label" x="0" y="{y + 17}">{escape(label[:22])}</text>')
-        parts.append(f'<rect class="bar" x="{LABEL_W}" y="{y + 4}" width="{w:.1f}" height="{ROW - 8}"/>')
-        parts.append(f'<text class="chart-value" x="{LABEL_W + w + 6:.1f}" y="{y + 17}">{escape(shown)}</text>')
+        full = "" if _label(label) == label else f"<title>{escape(label)}</title>"
+        parts.append(f'<text class="chart-label" x="0" y="{y + 14}">{full}{escape(_label(label))}</text>')
+        parts.append(f'<rect class="bar" x="0" y="{y + 20}" width="{w:.1f}" height="{ROW - 26}"/>')
+        parts.append(f'<text class="chart-value" x="{w + 6:.1f}" y="{y + 34}">{escape(shown)}</text>')
     if not rows:
         parts.append('<text class="chart-label" x="0" y="18">No data yet</text>')
     parts.append("</svg>")

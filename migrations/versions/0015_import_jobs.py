@@ -5,7 +5,7 @@ progress row; `import_chunks` holds the file (and later its rejected-rows report
 so that any worker on any machine can read it. Uploads are deleted a day after they were made.
 
 Revision ID: 0015_import_jobs
-Revises: 0013_one_ledger
+Revises: 0014_ui
 Create Date: 2026-12-06 04:00:00
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0015_import_jobs'
-down_revision = '0013_one_ledger'
+down_revision = '0014_ui'
 branch_labels = None
 depends_on = None
 

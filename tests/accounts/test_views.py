@@ -89,3 +89,20 @@ def test_a_viewer_can_read_but_not_change(client, auth):
     token = csrf_token(client, "/")
     # Any write through a page that a viewer may read is refused.
     assert client.post("/contacts/", data={"csrf_token": token}).status_code in (403, 405)
+
+
+def test_a_user_chooses_their_time_zone_from_the_iana_list(client, auth):
+    from tests.conftest import csrf_token
+
+    auth.login("campaigner")
+    page = client.get("/account").get_data(as_text=True)
+    assert "<option selected>UTC</option>" in page and "<option>Asia/Almaty</option>" in page
+    assert "data-browser-zone" in page  # not chosen yet: the browser's zone is suggested
+    token = csrf_token(client, "/account")
+    bad = client.post("/account/time-zone", data={"csrf_token": token, "time_zone": "Mars/Olympus"},
+                      follow_redirects=True).get_data(as_text=True)
+    assert "Time zone: choose a time zone from the list." in bad
+    good = client.post("/account/time-zone", data={"csrf_token": token, "time_zone": "Asia/Almaty"},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "Times are now shown in Asia/Almaty." in good and "<option selected>Asia/Almaty</option>" in good
+    assert "data-browser-zone" not in good

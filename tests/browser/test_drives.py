@@ -44,6 +44,7 @@ def test_the_page_works_with_javascript_turned_off(browser, live_server, app):
         page.fill("#name", "<script>alert(1)</script>")
         page.fill("#city", "Astana")
         page.select_option("#country", "KZ")
+        page.check("input[name=display][value=full]")  # anonymous unless the supporter chooses otherwise
         with page.expect_navigation(wait_until="load"):  # a plain form post: wait for its answer page
             page.click("button[type=submit]")
         assert "your signature is counted" in page.content()
@@ -52,3 +53,19 @@ def test_the_page_works_with_javascript_turned_off(browser, live_server, app):
         assert page.locator(".count").inner_text() == "1"
     finally:
         context.close()
+
+
+def test_after_a_failed_submit_focus_is_on_the_error_summary_and_the_page_says_so(phone, app):
+    from tests.browser.conftest import check_accessibility
+
+    make_drive(app)
+    phone.goto("/drives/free-aigerim?lang=kk", wait_until="load")
+    assert phone.locator("h1").get_attribute("lang") == "en"  # no Kazakh letter yet: the English one, marked
+    phone.fill("#city", "Astana")
+    phone.select_option("#country", "KZ")
+    phone.evaluate("document.getElementById('name').removeAttribute('required')")  # as a browser without checks
+    with phone.expect_navigation(wait_until="load"):
+        phone.click("button[type=submit]")
+    assert phone.title().startswith("Белгіленген өрістерді түзетіңіз. · ")
+    assert phone.evaluate("document.activeElement.id") == "sign-errors"
+    check_accessibility(phone)  # the error state itself, not only the pages revisited afterwards

@@ -25,11 +25,27 @@ def test_wrong_password_shows_a_message(page, app):
     assert page.get_by_role("alert").inner_text() == "Wrong email or password."
 
 
-def test_phone_menu_opens_without_javascript_tricks(phone, app):
+def test_the_phone_menu_is_a_button_a_keyboard_and_a_screen_reader_can_use(phone, app):
     sign_in(phone, app)
     nav_link = phone.get_by_role("link", name="Contacts")
-    assert not nav_link.is_visible()
-    phone.click("label[for=nav-toggle]")
-    assert nav_link.is_visible()
+    menu = phone.get_by_role("button", name="Menu")
+    assert not nav_link.is_visible() and menu.get_attribute("aria-expanded") == "false"
+    menu.focus()
+    phone.keyboard.press("Enter")
+    assert menu.get_attribute("aria-expanded") == "true" and nav_link.is_visible()
+    phone.keyboard.press("Tab")  # the first entry of the menu comes next
+    assert phone.evaluate("document.activeElement.textContent") == "Dashboard"
     width = phone.evaluate("document.documentElement.scrollWidth")
     assert width <= 360, "the page scrolls sideways on a phone"
+
+
+def test_without_javascript_the_phone_menu_stays_open(browser, live_server, app):
+    context = browser.new_context(base_url=live_server, java_script_enabled=False,
+                                  viewport={"width": 360, "height": 740})
+    page = context.new_page()
+    try:
+        sign_in(page, app)
+        assert page.get_by_role("link", name="Contacts").is_visible()
+        assert not page.get_by_role("button", name="Menu").is_visible()
+    finally:
+        context.close()

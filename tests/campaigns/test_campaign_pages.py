@@ -22,3 +22,19 @@ def test_create_a_campaign_with_cases_and_see_it_listed(client, auth):
     response = client.post("/campaigns/new", data={"csrf_token": token, "name": "Bad", "starts_on": "2025-09-01",
                                                    "ends_on": "2025-01-01"})
     assert response.status_code == 422 and "is before the start date" in response.get_data(as_text=True)
+
+
+def _current(html: str) -> list[str]:
+    import re
+
+    nav = html.split("<nav aria-label=\"Main\">")[1].split("</nav>")[0]
+    return re.findall(r'<a href="[^"]*" aria-current="page">([^<]+)</a>', nav)
+
+
+def test_the_menu_marks_only_the_section_the_page_belongs_to(client, auth):
+    auth.login("campaigner")
+    assert _current(client.get("/").get_data(as_text=True)) == ["Dashboard"]
+    assert _current(client.get("/campaigns/").get_data(as_text=True)) == ["Campaigns"]
+    assert _current(client.get("/campaigns/new").get_data(as_text=True)) == ["Campaigns"]
+    assert _current(client.get("/mailings/new").get_data(as_text=True)) == ["Mailings"]
+    assert _current(client.get("/responses/dashboard").get_data(as_text=True)) == ["Responses"]

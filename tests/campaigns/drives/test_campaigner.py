@@ -91,3 +91,20 @@ def test_viewer_tokens_cannot_create_drives(app, client, auth):
     response = client.post("/api/v1/drives", json={"slug": "ab", "title": "t", "letter": "x", "goal": 1},
                            headers=headers)
     assert response.status_code == 403
+
+
+def test_a_campaigner_chooses_how_signatures_show_unless_supporters_choose_otherwise(app, client, auth):
+    import re
+
+    auth.login("campaigner")
+    page = client.get("/campaign-drives/new").get_data(as_text=True)
+    assert re.search(r'name="default_display" value="anonymous" checked', page)
+    form = {"title": "Free Aigerim", "slug": "free-aigerim", "goal": "500", "default_language": "en",
+            "status": "open", "delivery": "compiled", "digest_days": "7", "title_en": "Free Aigerim",
+            "letter_en": LETTER_EN, "default_display": "initial",
+            "csrf_token": csrf_token(client, "/campaign-drives/new")}
+    assert client.post("/campaign-drives/new", data=form).status_code == 302
+    assert re.search(r'name="default_display" value="initial" checked',
+                     client.get("/campaign-drives/1/edit").get_data(as_text=True))
+    public = client.get("/drives/free-aigerim").get_data(as_text=True)
+    assert re.findall(r'name="display" value="(\w+)" checked', public) == ["initial"]

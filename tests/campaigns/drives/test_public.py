@@ -148,3 +148,50 @@ def test_a_form_without_a_valid_token_comes_back_filled_in(client, drive):
 def test_supporters_get_no_cookie(client, drive):
     assert "Set-Cookie" not in client.get("/drives/free-aigerim").headers
     assert "Set-Cookie" not in sign(client).headers
+
+
+def test_the_counter_says_one_signature_and_uses_russian_plural_forms(client, drive):
+    sign(client)
+    english = client.get("/drives/free-aigerim?lang=en").get_data(as_text=True)
+    assert '<strong class="count">1</strong> signature <' in english
+    russian = client.get("/drives/free-aigerim?lang=ru").get_data(as_text=True)
+    assert '<strong class="count">1</strong> подпись <' in russian
+
+
+def test_counted_words_follow_cldr_plural_categories():
+    from campaigns.drives.i18n import counted
+
+    assert [counted("en", "signatures", n) for n in (0, 1, 2)] == ["signatures", "signature", "signatures"]
+    assert [counted("ru", "signatures", n) for n in (1, 2, 5, 11, 21, 22)] == [
+        "подпись", "подписи", "подписей", "подписей", "подпись", "подписи"]
+    assert counted("kk", "signatures", 5) == "қолтаңба"
+
+
+def test_the_sign_form_starts_with_the_least_identifying_choice(client, drive):
+    page = client.get("/drives/free-aigerim").get_data(as_text=True)
+    assert re.findall(r'name="display" value="(\w+)" checked', page) == ["anonymous"]
+
+
+def test_a_signature_posted_without_a_display_choice_is_anonymous():
+    from campaigns.drives.signing import parse_sign_form
+
+    data = parse_sign_form({"name": "Aigerim N", "city": "Almaty", "country": "KZ"}, "en", {"KZ": "Kazakhstan"})
+    assert data.display == "anonymous"
+
+
+def test_a_letter_typed_with_crlf_keeps_its_paragraphs(app, client):
+    make_drive(app, slug="crlf", letters={"en": {"title": "Free Aigerim",
+                                                 "body": "Dear Ambassador,\r\n\r\nWe ask you.\r\n\r\nSincerely"}})
+    page = client.get("/drives/crlf").get_data(as_text=True)
+    assert "<p>Dear Ambassador,</p><p>We ask you.</p><p>Sincerely</p>" in page
+
+
+def test_a_letter_shown_in_another_language_says_so_and_each_state_has_its_own_title(client, drive):
+    kazakh = client.get("/drives/free-aigerim?lang=kk").get_data(as_text=True)
+    assert '<h1 lang="en">Free Aigerim</h1>' in kazakh and '<article class="letter" lang="en">' in kazakh
+    assert "<title>Free Aigerim</title>" in kazakh
+    failed = sign(client, name="").get_data(as_text=True)
+    assert "<title>Please correct the marked fields. · Free Aigerim</title>" in failed
+    assert 'id="sign-errors" tabindex="-1" autofocus' in failed
+    thanks = sign(client).get_data(as_text=True)
+    assert "<title>Thank you: your signature is counted. · Free Aigerim</title>" in thanks

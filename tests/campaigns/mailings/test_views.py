@@ -83,10 +83,69 @@ def test_a_case_update_is_composed_for_those_already_informed_of_the_case(app, c
     assert created.status_code == 302
     review = client.get(created.headers["Location"]).get_data(as_text=True)
     assert '<strong id="recipients">3</strong>' in review  # the envoys, not the press contacts
-    assert "those already informed of case" in review
+    assert "those already informed of the case of Aigul Example" in review
 
     # The audience must belong to one of the mailing's own cases.
     other = client.post("/mailings/new", data={
         "csrf_token": token, "name": "Stray", "template_id": str(template_id),
         "informed_of_case": str(case_id), "from_email": "campaigns@example.net"})
     assert other.status_code == 422 and b"informed of one of the mailing" in other.data
+
+
+def test_the_review_names_the_segment_and_discarding_the_draft_asks_then_removes_it(app, client, auth):
+    from campaigns.mailings.services import MailingInput, create_mailing
+    from contacts.segments import Filters, save_segment
+
+    auth.login("campaigner")
+    with app.app_context():
+        make_contacts(2)
+        segment_id = save_segment("Embassies in Astana", Filters(tags=("envoys",))).id
+        mailing_id = create_mailing(MailingInput(name="Draft to drop", template_id=make_template(),
+                                                 from_email="campaigns@example.net",
+                                                 audience={"segment_id": segment_id, "tags": []})).id
+    review = client.get(f"/mailings/{mailing_id}").get_data(as_text=True)
+    assert '<dd id="audience">segment “Embassies in Astana”</dd>' in review
+    assert re.search(r'<form method="post" action="/mailings/\d+/discard" data-confirm="Discard the draft', review)
+    token = csrf_token(client, f"/mailings/{mailing_id}")
+    listing = client.post(f"/mailings/{mailing_id}/discard", data={"csrf_token": token}, follow_redirects=True)
+    html = listing.get_data(as_text=True)
+    assert "The draft was discarded." in html and "Draft to drop" not in html
+    assert client.get(f"/mailings/{mailing_id}").status_code == 404
+
+
+def test_a_finished_mailing_shows_no_rate_and_no_time_left(app, client, auth):
+    from campaigns.mailings.services import send_mailing
+
+    auth.login("campaigner")
+    with app.app_context():
+        make_contacts(1)
+        mailing_id = make_mailing()
+        send_mailing(mailing_id, None)
+    html = client.get(f"/mailings/{mailing_id}").get_data(as_text=True)
+    assert 'data-field="status">done<' in html
+    assert re.search(r'<span data-show="sending" hidden>', html) and "time left: <span" in html
+    assert "–" not in html.split('id="progress"')[1].split("</div>")[0]
+
+
+def test_a_send_time_is_typed_and_shown_in_the_user_s_zone_and_stored_in_utc(app, client, auth):
+    from datetime import datetime, timezone
+
+    from campaigns.mailings.models import Mailing
+    from core.db import db
+
+    auth.login("campaigner")
+    token = csrf_token(client, "/account")
+    client.post("/account/time-zone", data={"csrf_token": token, "time_zone": "Asia/Almaty"})
+    with app.app_context():
+        make_contacts(1)
+        template_id = make_template()
+    assert "Send at (Asia/Almaty time" in client.get("/mailings/new").get_data(as_text=True)
+    created = client.post("/mailings/new", data={
+        "csrf_token": token, "name": "Later", "template_id": str(template_id), "tags": "envoys",
+        "from_email": "campaigns@example.net", "send_at": "2030-01-10T15:00"})
+    assert created.status_code == 302
+    review = client.get(created.headers["Location"]).get_data(as_text=True)
+    assert "at 2030-01-10 15:00 (Asia/Almaty)" in review
+    with app.app_context():
+        stored = db.session.execute(db.select(Mailing.send_at).where(Mailing.name == "Later")).scalar_one()
+    assert stored.replace(tzinfo=timezone.utc) == datetime(2030, 1, 10, 10, 0, tzinfo=timezone.utc)
