@@ -157,13 +157,17 @@ def deliver_drive(drive_id: int) -> Report:
 def _write(drive: Drive, batch: int, contact, envelope, language: str, counts: dict) -> int | None:
     """The ledger row and the delivery row, in one transaction; None if this letter exists already.
 
-    The ref counts the tries: a target reaching this point has no open or accepted letter of this
-    batch, so earlier rows of the batch were refused, and this is the next try; two runs at once
-    compute the same ref, and only one of them can write it."""
-    tries = db.session.execute(select(func.count()).where(
-        DriveDelivery.drive_id == drive.id, DriveDelivery.contact_id == contact.id,
-        DriveDelivery.batch == batch)).scalar_one()
-    ref = f"drive:{drive.id}:batch:{batch}:contact:{contact.id}:try:{tries + 1}"
+    Read again here, not from the run's start: another run may have written this target's letter since.
+    A letter of this batch that is not refused (open, sent, or further) means nothing to do; refused
+    ones are counted, and the ref names the next try, so two runs at once compute the same ref and only
+    one of them can write it."""
+    earlier = list(db.session.execute(select(Message.state).join(DriveDelivery, DriveDelivery.sent_id == Message.id)
+                                      .where(DriveDelivery.drive_id == drive.id, DriveDelivery.contact_id == contact.id,
+                                             DriveDelivery.batch == batch)).scalars())
+    if any(state != states.FAILED for state in earlier):
+        db.session.rollback()
+        return None
+    ref = f"drive:{drive.id}:batch:{batch}:contact:{contact.id}:try:{len(earlier) + 1}"
     try:
         sent = outgoing.write_one(envelope, "drive_letter", ref, contact_id=contact.id, language=language)
         db.session.add(DriveDelivery(drive_id=drive.id, contact_id=contact.id, email=contact.email, batch=batch,
