@@ -215,7 +215,7 @@ def test_killed_workers_deliver_each_target_one_letter(app, config, redis_url, t
 
 def test_a_delivery_job_killed_mid_run_still_reaches_every_target(app, config, redis_url, tmp_path):
     if not config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        pytest.skip("the gap is the job's, not the database's: one database shows it")
+        pytest.skip("resuming a killed job is rq's, not the database's: one database shows it")
     from campaigns.drives.jobs import start_delivery
 
     drive_id, targets = make_drive_with_signers(app, TARGETS)
